@@ -1,0 +1,1 @@
+"""A local server that behaves like the CEOX WhatsApp API (reference/CONTRACT.md), for demos and tests."""

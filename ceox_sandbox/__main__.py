@@ -1,0 +1,36 @@
+"""`python -m ceox_sandbox`: serve a sandbox until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ceox_sandbox.server import SandboxServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ceox_sandbox",
+                                     description="A local server that behaves like the CEOX WhatsApp API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8700)
+    parser.add_argument("--db", default=":memory:", help="SQLite file, or :memory: (default)")
+    parser.add_argument("--seed", choices=("demo", "empty"), default="demo",
+                        help="demo workspace, or nothing (only when the database is new)")
+    parser.add_argument("--api-key", help="accept this key (ceox_...); default: one kept in the database")
+    parser.add_argument("--latency-ms", type=float, default=0, help="delay every /api/v1 request")
+    args = parser.parse_args(argv)
+    try:
+        server = SandboxServer(db=args.db, seed=args.seed, api_key=args.api_key, latency_ms=args.latency_ms,
+                               host=args.host, port=args.port)
+    except (OSError, ValueError) as exc:
+        print(f"ceox_sandbox: {exc}", file=sys.stderr)
+        return 2
+    print(f"CEOX sandbox at {server.api_url}", flush=True)
+    print(f"API key: {server.api_key}", flush=True)
+    print("Send it as `Authorization: <key>`; Ctrl-C stops the server.", flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
