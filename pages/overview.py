@@ -1,0 +1,53 @@
+"""Overview: what the connected workspace holds."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ceox_api.errors import CeoxError
+from dashboard.connection import Workspace
+from dashboard.feedback import explain_error
+from ui import session
+
+workspace = session.require()
+st.title("Overview")
+if workspace.demo:
+    st.info("This is the seeded **demo workspace** on the local sandbox: change anything, nothing is real. "
+            "Connect your own workspace on the Connect page.", icon=":material/science:")
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=50)
+def _message_count(identity: str, conversation_ids: tuple[int, ...], _workspace: Workspace) -> int:
+    progress = st.progress(0.0, text="Counting messages…")
+
+    def report(done: int, total: int) -> None:
+        progress.progress(done / max(total, 1), text=f"Counting messages… {done:,} of {total:,} conversations")
+
+    with _workspace.client() as client:
+        threads = client.conversations.fetch_threads(list(conversation_ids), concurrency=16, on_progress=report)
+    progress.empty()
+    return sum(len(messages) for messages in threads.values())
+
+
+try:
+    with workspace.client() as client:
+        conversations = client.conversations.list(status="all")
+except CeoxError as exc:
+    st.error(explain_error(exc), icon=":material/error:")
+    st.stop()
+
+devices = session.read("devices")
+cards = st.columns(5)
+cards[0].metric("Conversations", f"{len(conversations):,}",
+                help="Every conversation you may see, open and solved (one per contact per device).")
+cards[1].metric("Open", f"{sum(c.status == 'open' for c in conversations):,}")
+cards[2].metric("Devices", f"{len(devices):,}", help="WhatsApp numbers you may see.")
+if workspace.can("users.manage"):
+    cards[3].metric("Users", f"{len(session.read('users')):,}")
+else:
+    cards[3].metric("Users", "—", help="Counting users needs users.manage.")
+try:
+    cards[4].metric("Messages", f"{_message_count(workspace.identity, tuple(c.id for c in conversations), workspace):,}")
+except CeoxError as exc:
+    cards[4].metric("Messages", "—")
+    st.warning(f"Messages could not be counted: {explain_error(exc)}")

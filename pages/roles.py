@@ -1,0 +1,6 @@
+"""Placeholder until this page is written."""
+
+import streamlit as st
+
+st.title("roles")
+st.info("Coming soon.")

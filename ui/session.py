@@ -1,0 +1,133 @@
+"""The browser session's workspace and cached reads through it.
+
+The workspace (with its credential) lives in `st.session_state` only. Reads are cached per
+credential identity (a hash), so two people never share cached data, and cleared after writes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from ceox_api import Client
+from ceox_api.errors import CeoxError
+from dashboard import audit
+from dashboard.connection import PUBLISHED_BASE_URL, ConnectError, Workspace, connect
+from dashboard.demo import demo_workspace
+from dashboard.feedback import explain_error
+
+WORKSPACE = "workspace"
+CONNECT_ERROR = "connect_error"
+MANUALLY_DISCONNECTED = "manually_disconnected"
+
+READS: dict[str, Callable[[Client], Any]] = {
+    "users": lambda c: c.users.list(),
+    "roles": lambda c: c.roles.list(),
+    "inboxes": lambda c: c.inboxes.list(),
+    "devices": lambda c: c.devices.list(),
+    "wa_status": lambda c: c.wa.status(),
+    "contacts": lambda c: c.contacts.list(),
+}
+
+
+@st.cache_resource(show_spinner="Starting the demo workspace…")
+def _demo_sandbox():
+    return demo_workspace()
+
+
+def configured_credentials() -> tuple[str, str] | None:
+    """(base URL, API key) set by the operator: environment variables, else `.streamlit/secrets.toml`."""
+    key = os.environ.get("CEOX_API_KEY", "").strip()
+    base_url = os.environ.get("CEOX_BASE_URL", "").strip()
+    if not key:
+        try:
+            section = st.secrets.get("ceox", {})
+            key, base_url = str(section.get("api_key", "")).strip(), str(section.get("base_url", base_url))
+        except Exception:  # noqa: BLE001 (no secrets file is the normal case)
+            key = ""
+    return (base_url or PUBLISHED_BASE_URL, key) if key else None
+
+
+def open_demo() -> Workspace | None:
+    demo = _demo_sandbox()
+    return _open(lambda: connect(demo.api_url, api_key=demo.api_key, source="demo"))
+
+
+def _open(attempt: Callable[[], Workspace]) -> Workspace | None:
+    try:
+        workspace = attempt()
+    except ConnectError as exc:
+        st.session_state[CONNECT_ERROR] = str(exc)
+        return None
+    use(workspace)
+    return workspace
+
+
+def use(workspace: Workspace) -> None:
+    st.session_state[WORKSPACE] = workspace
+    st.session_state.pop(CONNECT_ERROR, None)
+    st.session_state.pop(MANUALLY_DISCONNECTED, None)
+
+
+def disconnect() -> None:
+    st.session_state.pop(WORKSPACE, None)
+    st.session_state[MANUALLY_DISCONNECTED] = True
+
+
+def current() -> Workspace | None:
+    """The session's workspace; on first use, the operator's configured one or else the demo."""
+    workspace = st.session_state.get(WORKSPACE)
+    if workspace is None and not st.session_state.get(MANUALLY_DISCONNECTED):
+        configured = configured_credentials()
+        if configured:
+            base_url, key = configured
+            workspace = _open(lambda: connect(base_url, api_key=key, source="server"))
+        else:
+            workspace = open_demo()
+    return workspace
+
+
+def require() -> Workspace:
+    workspace = current()
+    if workspace is None:
+        st.info("Not connected to a workspace.")
+        st.page_link("pages/connect.py", label="Connect", icon=":material/key:")
+        st.stop()
+    return workspace
+
+
+@st.cache_data(ttl=30, show_spinner=False, max_entries=200)
+def _cached_read(identity: str, name: str, _workspace: Workspace) -> Any:
+    with _workspace.client() as client:
+        return READS[name](client)
+
+
+def read(name: str) -> Any:
+    """A cached read for this session's credential; on failure a clear message and the page stops."""
+    workspace = require()
+    try:
+        return _cached_read(workspace.identity, name, workspace)
+    except CeoxError as exc:
+        st.error(explain_error(exc), icon=":material/error:")
+        st.stop()
+
+
+def invalidate() -> None:
+    _cached_read.clear()
+
+
+def run_write(action: str, target: str, call: Callable[[Client], Any]) -> tuple[bool, str, Any]:
+    """Run one write, record it in the audit log, and say how it went: (ok, sentence, result)."""
+    workspace = require()
+    try:
+        with workspace.client() as client:
+            result = call(client)
+    except CeoxError as exc:
+        message = explain_error(exc)
+        audit.record(workspace, action, target, message)
+        return False, message, None
+    audit.record(workspace, action, target, "ok")
+    return True, "done", result

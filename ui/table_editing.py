@@ -1,0 +1,93 @@
+"""The save cycle of an editable table: plan → validate → confirm deletions → apply → keep failures.
+
+Pages give the domain parts (plan, validation, execution); this module owns the session state
+that makes failed rows survive a save: a draft frame and a version number that renews the editor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from ceox_api import Client
+from dashboard import audit
+from dashboard.editing import Change, Outcome, apply_plan, draft_after
+from dashboard.feedback import explain_error
+from ui import session
+
+
+@dataclass(frozen=True)
+class TableState:
+    """Session-state keys of one editable table, by its name."""
+
+    name: str
+
+    @property
+    def editor_key(self) -> str:
+        return f"{self.name}_editor_{st.session_state.get(f'{self.name}_version', 0)}"
+
+    def draft(self) -> pd.DataFrame | None:
+        return st.session_state.get(f"{self.name}_draft")
+
+    def renew(self, draft: pd.DataFrame | None) -> None:
+        """Show `draft` (or the server's rows when None) in a fresh editor."""
+        if draft is None:
+            st.session_state.pop(f"{self.name}_draft", None)
+        else:
+            st.session_state[f"{self.name}_draft"] = draft
+        st.session_state[f"{self.name}_version"] = st.session_state.get(f"{self.name}_version", 0) + 1
+
+    @property
+    def pending_key(self) -> str:
+        return f"{self.name}_pending_plan"
+
+    @property
+    def report_key(self) -> str:
+        return f"{self.name}_report"
+
+
+def apply_changes(table: TableState, changes: list[Change], execute: Callable[[Client, Change], object],
+                  action: str, reload: Callable[[], pd.DataFrame]) -> list[Outcome]:
+    """Apply every change (each on its own), audit each, then show the server's rows with failures kept."""
+    workspace = session.require()
+    with st.status(f"Saving {len(changes)} change(s)…", expanded=False) as status, workspace.client() as client:
+        outcomes = apply_plan(changes, lambda change: execute(client, change), explain_error)
+        failed = sum(not o.ok for o in outcomes)
+        status.update(label=f"Saved {len(outcomes) - failed} of {len(outcomes)}",
+                      state="error" if failed else "complete")
+    for outcome in outcomes:
+        change = outcome.change
+        detail = ", ".join(sorted(k for k in change.fields if k != "password"))
+        audit.record(workspace, f"{action}.{change.kind}", change.label, "ok" if outcome.ok else outcome.message,
+                     detail)
+    session.invalidate()
+    fresh = reload()
+    table.renew(draft_after(fresh, outcomes) if any(not o.ok for o in outcomes) else None)
+    st.session_state[table.report_key] = [(o.change.kind, o.change.label, o.ok, o.message) for o in outcomes]
+    return outcomes
+
+
+def show_report(table: TableState) -> None:
+    """The outcome of the last save, once, after the rerun that follows it."""
+    report = st.session_state.pop(table.report_key, None)
+    if not report:
+        return
+    failed = [r for r in report if not r[2]]
+    if failed:
+        st.error(f"{len(report) - len(failed)} of {len(report)} changes saved; {len(failed)} failed. "
+                 "The failed rows are still in the table with the reason in the result column: "
+                 "correct them and save again.", icon=":material/error:")
+    else:
+        st.success(f"All {len(report)} changes saved.", icon=":material/check_circle:")
+    frame = pd.DataFrame(report, columns=["change", "row", "ok", "result"])
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def show_problems(problems: dict[str, list[str]]) -> None:
+    """Validation problems per row; shown in a table, since row labels are typed text (never Markdown)."""
+    st.error(f"Nothing was saved: {len(problems)} row(s) need fixing first.", icon=":material/edit_off:")
+    rows = [(row, " ".join(messages)) for row, messages in problems.items()]
+    st.dataframe(pd.DataFrame(rows, columns=["row", "problem"]), hide_index=True, width="stretch")
