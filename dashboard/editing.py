@@ -32,6 +32,7 @@ class Outcome:
     change: Change
     ok: bool
     message: str
+    result: Any = None  # what the API answered (a created object carries its new id)
 
 
 def _is_missing(value: Any) -> bool:
@@ -107,12 +108,29 @@ def apply_plan(changes: Iterable[Change], execute: Callable[[Change], Any],
     outcomes = []
     for change in changes:
         try:
-            execute(change)
+            result = execute(change)
         except Exception as exc:  # noqa: BLE001 (every failure is reported on its row)
             outcomes.append(Outcome(change, False, describe_error(exc)))
         else:
-            outcomes.append(Outcome(change, True, f"{change.kind}d"))
+            outcomes.append(Outcome(change, True, f"{change.kind}d", result))
     return outcomes
+
+
+def expected_after(actual: pd.DataFrame, outcomes: Iterable[Outcome]) -> pd.DataFrame:
+    """The server's rows as the successful changes must have left them: used when re-reading them fails."""
+    rows = {int(r["id"]): r for r in actual.to_dict("records")}
+    for outcome in outcomes:
+        change = outcome.change
+        if not outcome.ok:
+            continue
+        if change.kind == "delete":
+            rows.pop(change.id, None)
+        elif change.kind == "update" and change.id in rows:
+            rows[change.id] = {**rows[change.id], **change.fields}
+        elif change.kind == "create" and getattr(outcome.result, "id", None) is not None:
+            new_id = int(outcome.result.id)
+            rows[new_id] = {**{c: change.row.get(c) for c in actual.columns}, "id": new_id}
+    return pd.DataFrame(list(rows.values()), columns=actual.columns)
 
 
 def draft_after(actual: pd.DataFrame, outcomes: Iterable[Outcome], note_column: str = "result") -> pd.DataFrame:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ceox_api.errors import (
-    AuthError, CeoxError, Conflict, NotFound, PermissionDenied, RateLimited, ServerError, TransportError,
+    AuthError,
+    CeoxError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    TransportError,
 )
 
 

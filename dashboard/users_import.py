@@ -87,6 +87,7 @@ def plan_import(data: bytes, server: pd.DataFrame, roles: Iterable[Role], inboxe
             change = Change("create", None, email, {**{f: normalise(wanted[f]) for f in FIELDS},
                                                    "password": row.get("password", "")}, wanted)
         elif not reasons:
+            wanted["email"] = current["email"]  # matched case-insensitively: not a change of address
             if wanted["status"] is None:
                 wanted["status"] = current["status"]
             if "inboxes" not in row:

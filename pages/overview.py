@@ -47,7 +47,8 @@ if workspace.can("users.manage"):
 else:
     cards[3].metric("Users", "—", help="Counting users needs users.manage.")
 try:
-    cards[4].metric("Messages", f"{_message_count(workspace.identity, tuple(c.id for c in conversations), workspace):,}")
+    messages = _message_count(workspace.identity, tuple(c.id for c in conversations), workspace)
+    cards[4].metric("Messages", f"{messages:,}")
 except CeoxError as exc:
     cards[4].metric("Messages", "—")
     st.warning(f"Messages could not be counted: {explain_error(exc)}")

@@ -18,7 +18,7 @@ table = TableState("users")
 
 
 def server_frame() -> pd.DataFrame:
-    return users_table.users_frame(session.read("users"), session.read("roles"), session.read("inboxes"))
+    return users_table.users_frame(session.fetch("users"), session.fetch("roles"), session.fetch("inboxes"))
 
 
 def execute(client, change):
@@ -33,7 +33,7 @@ query = search_col.text_input("Search", placeholder="name or email", max_chars=2
 role_filter = role_col.multiselect("Role", role_names)
 status_filter = status_col.multiselect("Status", users_table.STATUSES)
 
-server = server_frame()
+server = users_table.users_frame(users, roles, inboxes)
 draft = table.draft()
 shown = draft if draft is not None else server.assign(result="")
 visible = users_table.filter_rows(shown, query, role_filter, status_filter)
@@ -76,7 +76,7 @@ if saved:
     elif any(c.kind == "delete" for c in changes):
         st.session_state[table.pending_key] = changes
     else:
-        apply_changes(table, changes, execute, "user", server_frame)
+        apply_changes(table, changes, execute, "user", server_frame, before=server)
         st.rerun()
 
 
@@ -92,7 +92,7 @@ def confirm_deletions() -> None:
     delete_col, cancel_col = st.columns(2)
     if delete_col.button("Delete and save", type="primary"):
         st.session_state.pop(table.pending_key)
-        apply_changes(table, changes, execute, "user", server_frame)
+        apply_changes(table, changes, execute, "user", server_frame, before=server)
         st.rerun()
     if cancel_col.button("Cancel"):
         st.session_state.pop(table.pending_key)
@@ -155,5 +155,5 @@ if upload is not None:
         st.write(", ".join(f"{counts.get(a, 0)} {a}" for a in ("create", "update", "unchanged", "invalid")))
         st.dataframe(preview, hide_index=True, width="stretch")
         if changes and st.button(f"Apply {len(changes)} change(s)", type="primary"):
-            apply_changes(table, changes, execute, "user.import", server_frame)
+            apply_changes(table, changes, execute, "user.import", server_frame, before=server)
             st.rerun()

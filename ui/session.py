@@ -29,7 +29,7 @@ READS: dict[str, Callable[[Client], Any]] = {
     "inboxes": lambda c: c.inboxes.list(),
     "devices": lambda c: c.devices.list(),
     "wa_status": lambda c: c.wa.status(),
-    "contacts": lambda c: c.contacts.list(),
+    "contacts": lambda c, q="": c.contacts.list(q=q or None),
 }
 
 
@@ -100,16 +100,21 @@ def require() -> Workspace:
 
 
 @st.cache_data(ttl=30, show_spinner=False, max_entries=200)
-def _cached_read(identity: str, name: str, _workspace: Workspace) -> Any:
+def _cached_read(identity: str, name: str, params: tuple, _workspace: Workspace) -> Any:
     with _workspace.client() as client:
-        return READS[name](client)
+        return READS[name](client, **dict(params))
 
 
-def read(name: str) -> Any:
-    """A cached read for this session's credential; on failure a clear message and the page stops."""
+def fetch(name: str, **params: Any) -> Any:
+    """A cached read for this session's credential; raises CeoxError."""
     workspace = require()
+    return _cached_read(workspace.identity, name, tuple(sorted(params.items())), workspace)
+
+
+def read(name: str, **params: Any) -> Any:
+    """`fetch`, but on failure a clear message and the page stops."""
     try:
-        return _cached_read(workspace.identity, name, workspace)
+        return fetch(name, **params)
     except CeoxError as exc:
         st.error(explain_error(exc), icon=":material/error:")
         st.stop()

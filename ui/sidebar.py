@@ -36,7 +36,10 @@ def show(workspace: Workspace | None) -> None:
         if workspace.kind == "token":
             st.text(f"Role: {workspace.role_name}")
         healthy, detail = _health(workspace.identity, workspace)
-        (st.success if healthy else st.error)(detail, icon=":material/cloud_done:" if healthy else ":material/cloud_off:")
+        if healthy:
+            st.success(detail, icon=":material/cloud_done:")
+        else:
+            st.error(detail, icon=":material/cloud_off:")
         left, right = st.columns(2)
         if left.button("Switch", icon=":material/swap_horiz:", width="stretch"):
             st.switch_page("pages/connect.py")

@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from ceox_api import Client
+from ceox_api.errors import CeoxError
 from dashboard import audit
-from dashboard.editing import Change, Outcome, apply_plan, draft_after
+from dashboard.editing import Change, Outcome, apply_plan, draft_after, expected_after
 from dashboard.feedback import explain_error
 from ui import session
 
@@ -50,8 +51,12 @@ class TableState:
 
 
 def apply_changes(table: TableState, changes: list[Change], execute: Callable[[Client, Change], object],
-                  action: str, reload: Callable[[], pd.DataFrame]) -> list[Outcome]:
-    """Apply every change (each on its own), audit each, then show the server's rows with failures kept."""
+                  action: str, reload: Callable[[], pd.DataFrame], before: pd.DataFrame | None = None
+                  ) -> list[Outcome]:
+    """Apply every change (each on its own), audit each, then show the server's rows with failures kept.
+
+    `reload` reads the server's table again (it may raise CeoxError); `before`, the table the changes
+    were planned against, stands in for it when that read fails."""
     workspace = session.require()
     with st.status(f"Saving {len(changes)} change(s)…", expanded=False) as status, workspace.client() as client:
         outcomes = apply_plan(changes, lambda change: execute(client, change), explain_error)
@@ -64,7 +69,15 @@ def apply_changes(table: TableState, changes: list[Change], execute: Callable[[C
         audit.record(workspace, f"{action}.{change.kind}", change.label, "ok" if outcome.ok else outcome.message,
                      detail)
     session.invalidate()
-    fresh = reload()
+    try:
+        fresh = reload()
+    except CeoxError:
+        if before is None:
+            raise
+        # The save happened; only re-reading failed. Show what the server must now hold, so that no
+        # failed edit is lost and no successful one is planned again.
+        fresh = expected_after(before, outcomes)
+        st.session_state[f"{table.name}_stale"] = True
     table.renew(draft_after(fresh, outcomes) if any(not o.ok for o in outcomes) else None)
     st.session_state[table.report_key] = [(o.change.kind, o.change.label, o.ok, o.message) for o in outcomes]
     return outcomes
@@ -75,6 +88,9 @@ def show_report(table: TableState) -> None:
     report = st.session_state.pop(table.report_key, None)
     if not report:
         return
+    if st.session_state.pop(f"{table.name}_stale", False):
+        st.warning("The table could not be re-read after saving: it shows what the server should now hold.",
+                   icon=":material/sync_problem:")
     failed = [r for r in report if not r[2]]
     if failed:
         st.error(f"{len(report) - len(failed)} of {len(report)} changes saved; {len(failed)} failed. "

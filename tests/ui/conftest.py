@@ -1,0 +1,38 @@
+"""AppTest fixtures: the dashboard's scripts, connected to a real sandbox instead of the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ceox_sandbox.server import SandboxServer
+from dashboard.connection import connect
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch):
+    """The audit log and other dashboard files go to a fresh directory per test."""
+    monkeypatch.setenv("CEOX_DATA_DIR", str(tmp_path / "ceox-data"))
+    monkeypatch.delenv("CEOX_API_KEY", raising=False)
+    monkeypatch.delenv("CEOX_BASE_URL", raising=False)
+
+
+def open_app(sandbox: SandboxServer, page: str | None = None, **credential) -> AppTest:
+    """app.py connected to `sandbox` (with its API key, or `token=`), optionally switched to `page`."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    credential = credential or {"api_key": sandbox.api_key}
+    at.session_state["workspace"] = connect(sandbox.api_url, source="demo", **credential)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    """No traceback reached the page."""
+    assert not at.exception, [e.value for e in at.exception]
