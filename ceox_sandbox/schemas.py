@@ -11,9 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ceox_sandbox.capabilities import CAPABILITIES
 
 MAX_ID = 2**63 - 1
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}\Z")  # ASCII digits only; \Z, not $, which allows a trailing newline
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 EVENTS = ("message.received",)
 
 

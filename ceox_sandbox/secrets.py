@@ -60,6 +60,7 @@ def token_user_id(store: Store, token: str) -> int | None:
     """The user id a valid, unexpired token names; None for anything else."""
     try:
         claims = jwt.decode(token, jwt_secret(store), algorithms=["HS256"])
-        return int(claims["sub"])
+        user_id = int(claims["sub"])
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
+    return user_id if 0 < user_id < 2**63 else None  # SQLite integers are 64-bit

@@ -30,7 +30,7 @@ def message(row: sqlite3.Row) -> dict:
 def conversations(db: sqlite3.Connection, caller: Caller, where: str = "1", params: tuple = (),
                   limit: int = -1, offset: int = 0) -> list[dict]:
     scope, scope_params = caller.scope("d.inbox_id")
-    rows = db.execute(f"{CONVERSATION_SELECT} WHERE {scope} AND {where}"
+    rows = db.execute(f"{CONVERSATION_SELECT} WHERE {scope} AND ({where})"
                       " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ? OFFSET ?",
                       (*scope_params, *params, limit, offset))
     return [conversation(r) for r in rows]
@@ -56,7 +56,7 @@ def thread(db: sqlite3.Connection, conversation_id: int) -> list[dict]:
 
 def devices(db: sqlite3.Connection, caller: Caller, where: str = "1", params: tuple = ()) -> list[dict]:
     scope, scope_params = caller.scope("inbox_id")
-    rows = db.execute(f"SELECT {DEVICE_COLUMNS} FROM devices WHERE {scope} AND {where} ORDER BY id",
+    rows = db.execute(f"SELECT {DEVICE_COLUMNS} FROM devices WHERE {scope} AND ({where}) ORDER BY id",
                       (*scope_params, *params))
     return [dict(r) for r in rows]
 
@@ -121,7 +121,7 @@ def inboxes(db: sqlite3.Connection, caller: Caller, where: str = "1", params: tu
         "  WHERE inbox_id = i.id ORDER BY user_id)) AS member_ids,"
         " (SELECT json_group_array(id) FROM (SELECT id FROM devices WHERE inbox_id = i.id ORDER BY id))"
         "  AS device_ids"
-        f" FROM inboxes i WHERE {scope} AND {where} ORDER BY i.id", (*scope_params, *params))
+        f" FROM inboxes i WHERE {scope} AND ({where}) ORDER BY i.id", (*scope_params, *params))
     return [{**dict(r), "member_ids": loads_list(r["member_ids"]), "device_ids": loads_list(r["device_ids"])}
             for r in rows]
 

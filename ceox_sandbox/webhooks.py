@@ -48,7 +48,7 @@ class WebhookDispatcher:
                 status_code = self._http.post(url, content=body).status_code
                 if not 200 <= status_code < 300:
                     error = f"HTTP {status_code}"
-            except httpx.HTTPError as exc:
+            except Exception as exc:  # any failure (httpx errors, a host name IDNA cannot encode, ...) is logged
                 error = f"{type(exc).__name__}: {exc}"[:500]
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             self._record(webhook_id, url, event, conversation_id, attempt, status_code, error, duration_ms)

@@ -84,7 +84,10 @@ def set_status(conversation_id: PathId, body: StatusBody, sandbox: SandboxDep, c
 def _sending_device(db, caller, body: SendBody) -> dict:
     """The device to send from: `device_id`, else `from` (wa_jid or phone), else the first connected."""
     if body.device_id is not None:
-        device = views.visible_device(db, caller, body.device_id)
+        found = views.devices(db, caller, "id = ?", (body.device_id,))
+        if not found:  # an id in the body is bad input (400), like every other endpoint's body ids
+            raise bad_request(f"device_id {body.device_id} does not exist (see GET /devices)")
+        device = found[0]
         if body.from_ and body.from_ not in (device["wa_jid"], device["phone"]):
             raise bad_request("device_id and from name different devices: send only one of them")
         return device

@@ -40,7 +40,8 @@ def simulate_inbound(body: InboundBody, sandbox: SandboxDep, caller: CallerDep):
     if not body.body.strip() and not body.media_type:
         raise bad_request("send a body, a media_type, or both")
     with sandbox.store.tx() as db:
-        views.visible_device(db, caller, body.device_id)
+        if not views.devices(db, caller, "id = ?", (body.device_id,)):
+            raise bad_request(f"device_id {body.device_id} does not exist (see GET /devices)")
         contact_id = messaging.contact_for(db, body.from_, body.name)
         conversation_id = messaging.conversation_for(db, contact_id, body.device_id, body.is_group)
         message = messaging.append_message(db, conversation_id, from_me=False, body=body.body,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+import httpx
 from fastapi import APIRouter
 
 from ceox_sandbox import views
@@ -18,7 +19,13 @@ router = APIRouter(responses=ERRORS, tags=["webhooks"])
 
 def _check_url(url: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number from 0 to 65535)
+        httpx.URL(url)  # what delivery will post to: refuses control characters and bad ports
+    except (ValueError, httpx.InvalidURL):
+        raise bad_request("url is not a valid address: use http:// or https://, such as "
+                          "https://example.com/hooks/ceox") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise bad_request("url must be an http:// or https:// address, such as https://example.com/hooks/ceox")
     if parts.username or parts.password:
