@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 
 from ceox_sandbox.server import SandboxServer
@@ -29,8 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CEOX sandbox at {server.api_url}", flush=True)
     print(f"API key: {server.api_key}", flush=True)
     print("Send it as `Authorization: <key>`; Ctrl-C stops the server.", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn shut down gracefully, then re-raised it
-        server.serve_forever()
+    server.serve_forever()
     return 0
 
 

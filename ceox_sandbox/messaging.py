@@ -51,17 +51,24 @@ def decode_media(encoded: str, mime: str, filename: str) -> Media | None:
         raise bad_request("media mime type is required with media, for example image/jpeg")
     if "/" not in mime or len(mime.split("/")) != 2 or any(c.isspace() for c in mime):
         raise bad_request(f"media mime type {mime[:80]!r} is not a type/subtype such as image/jpeg")
+    media_type = media_type_of(mime)
+    limit = MEDIA_LIMITS[media_type]
+    # Four base64 characters carry three bytes: refuse oversized media before decoding it.
+    if (len(encoded) // 4) * 3 - 2 > limit:
+        raise _too_large(media_type, len(encoded) // 4 * 3)
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise bad_request("media is not valid base64") from None
     if not data:
         raise bad_request("media is empty")
-    media_type = media_type_of(mime)
-    if len(data) > MEDIA_LIMITS[media_type]:
-        raise ApiError(413, f"{media_type} is {len(data) / MIB:.1f} MiB; the limit is "
-                            f"{MEDIA_LIMITS[media_type] // MIB} MiB")
+    if len(data) > limit:
+        raise _too_large(media_type, len(data))
     return Media(media_type, mime, filename.strip(), data)
+
+
+def _too_large(media_type: str, size: int) -> ApiError:
+    return ApiError(413, f"{media_type} is {size / MIB:.1f} MiB; the limit is {MEDIA_LIMITS[media_type] // MIB} MiB")
 
 
 def placeholder_media(media_type: str) -> Media | None:

@@ -20,6 +20,15 @@ from ceox_sandbox.webhooks import RETRY_DELAYS, WebhookDispatcher
 DEFAULT_KEY_META = "default_api_key"
 
 
+class _Server(uvicorn.Server):
+    """Stops on Ctrl-C or SIGTERM and returns, rather than re-raising the signal after shutting
+    down as uvicorn does, so that `serve_forever` can close the database and exit with 0."""
+
+    def handle_exit(self, sig, frame) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
+
+
 def _accepted_key(state: Sandbox, api_key: str | None) -> str:
     """The key to print: the one given (registered if new), else the database's default key."""
     store = state.store
@@ -68,7 +77,7 @@ class SandboxServer:
         self.state = Sandbox(store, Faults(latency_ms=latency_ms), dispatcher)
         self.api_key = _accepted_key(self.state, api_key)
         self.app = create_app(self.state)
-        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False,
+        self._server = _Server(uvicorn.Config(self.app, log_level="warning", access_log=False,
                                                      lifespan="off", timeout_graceful_shutdown=2))
         self._thread: threading.Thread | None = None
 
