@@ -83,7 +83,7 @@ def plan_changes(actual: pd.DataFrame, desired: pd.DataFrame, fields: Iterable[s
     desired_ids = set()
     for row in desired.to_dict("records"):
         if _is_missing(row.get("id")):
-            if all(normalise(row.get(f)) in (None, "", []) for f in fields + create_fields):
+            if all(normalise(row.get(f)) in (None, "", [], False) for f in fields + create_fields):
                 continue  # an added row left blank is not a request to create anything
             values = {f: normalise(row.get(f)) for f in fields + create_fields}
             changes.append(Change("create", None, label(row), values, row))

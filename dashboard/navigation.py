@@ -21,15 +21,15 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec("pages/overview.py", "Overview", ":material/home:"),
-    PageSpec("pages/users.py", "Users", ":material/group:", "users.manage", "Admin"),
-    PageSpec("pages/roles.py", "Roles & capabilities", ":material/badge:", "roles.manage", "Admin"),
-    PageSpec("pages/inboxes.py", "Inboxes & members", ":material/inbox:", "inboxes.manage", "Admin"),
-    PageSpec("pages/devices.py", "Devices", ":material/smartphone:"),
-    PageSpec("pages/contacts.py", "Contacts", ":material/contacts:"),
-    PageSpec("pages/audit_log.py", "Audit log", ":material/history:", "users.manage", "Admin"),
+    PageSpec("app_pages/overview.py", "Overview", ":material/home:"),
+    PageSpec("app_pages/users.py", "Users", ":material/group:", "users.manage", "Admin"),
+    PageSpec("app_pages/roles.py", "Roles & capabilities", ":material/badge:", "roles.manage", "Admin"),
+    PageSpec("app_pages/inboxes.py", "Inboxes & members", ":material/inbox:", "inboxes.manage", "Admin"),
+    PageSpec("app_pages/devices.py", "Devices", ":material/smartphone:"),
+    PageSpec("app_pages/contacts.py", "Contacts", ":material/contacts:"),
+    PageSpec("app_pages/audit_log.py", "Audit log", ":material/history:", "users.manage", "Admin"),
 )
-CONNECT_PAGE = PageSpec("pages/connect.py", "Connect", ":material/key:", None, "Account")
+CONNECT_PAGE = PageSpec("app_pages/connect.py", "Connect", ":material/key:", None, "Account")
 
 # What each capability lets a person do in the dashboard, for the role preview and tooltips.
 CAPABILITY_ACTIONS = {

@@ -29,6 +29,7 @@ READS: dict[str, Callable[[Client], Any]] = {
     "inboxes": lambda c: c.inboxes.list(),
     "devices": lambda c: c.devices.list(),
     "wa_status": lambda c: c.wa.status(),
+    "inbox_members": lambda c, inbox_id: c.inboxes.members(inbox_id),
     "contacts": lambda c, q="": c.contacts.list(q=q or None),
 }
 
@@ -94,7 +95,7 @@ def require() -> Workspace:
     workspace = current()
     if workspace is None:
         st.info("Not connected to a workspace.")
-        st.page_link("pages/connect.py", label="Connect", icon=":material/key:")
+        st.page_link("app_pages/connect.py", label="Connect", icon=":material/key:")
         st.stop()
     return workspace
 

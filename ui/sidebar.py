@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ceox_api.errors import CeoxError
+from dashboard import device_history
 from dashboard.connection import Workspace
 from dashboard.feedback import explain_error
 from ui import session
@@ -17,6 +18,7 @@ def _health(identity: str, _workspace: Workspace) -> tuple[bool, str]:
             devices = client.wa.status()
     except CeoxError as exc:
         return False, explain_error(exc)
+    device_history.record(_workspace.workspace_id, devices)
     connected = sum(1 for d in devices if d.connected)
     return True, f"{connected} of {len(devices)} devices connected"
 
@@ -40,9 +42,8 @@ def show(workspace: Workspace | None) -> None:
             st.success(detail, icon=":material/cloud_done:")
         else:
             st.error(detail, icon=":material/cloud_off:")
-        left, right = st.columns(2)
-        if left.button("Switch", icon=":material/swap_horiz:", width="stretch"):
-            st.switch_page("pages/connect.py")
-        if right.button("Disconnect", icon=":material/logout:", width="stretch"):
+        if st.button("Switch workspace", icon=":material/swap_horiz:", width="stretch"):
+            st.switch_page("app_pages/connect.py")
+        if st.button("Disconnect", icon=":material/logout:", width="stretch"):
             session.disconnect()
-            st.switch_page("pages/connect.py")
+            st.switch_page("app_pages/connect.py")

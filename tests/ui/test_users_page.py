@@ -40,7 +40,7 @@ def new_row(i, **extra):
 
 def test_edit_create_and_delete_with_confirmation(team):
     sandbox, users = team
-    at = open_app(sandbox, "pages/users.py")
+    at = open_app(sandbox, "app_pages/users.py")
     assert_clean(at)
     at.session_state[EDITOR] = {"edited_rows": {"0": {"name": "Renamed", "role": "Lead", "inboxes": []}},
                                 "added_rows": [new_row(1)], "deleted_rows": [9]}
@@ -62,7 +62,7 @@ def test_edit_create_and_delete_with_confirmation(team):
 
 def test_cancelled_deletion_keeps_user(team):
     sandbox, _ = team
-    at = open_app(sandbox, "pages/users.py")
+    at = open_app(sandbox, "app_pages/users.py")
     at.session_state[EDITOR] = {"deleted_rows": [0]}
     save(at)
     next(b for b in at.button if b.label == "Cancel").click().run()
@@ -79,7 +79,7 @@ def test_cancelled_deletion_keeps_user(team):
 ])
 def test_validation_errors_block_the_save(team, row, message):
     sandbox, _ = team
-    at = open_app(sandbox, "pages/users.py")
+    at = open_app(sandbox, "app_pages/users.py")
     at.session_state[EDITOR] = {"added_rows": [row], "edited_rows": {"1": {"name": "Changed"}}}
     save(at)
     assert_clean(at)
@@ -92,7 +92,7 @@ def test_validation_errors_block_the_save(team, row, message):
 
 def test_conflict_keeps_the_row_with_the_reason(team):
     sandbox, _ = team
-    at = open_app(sandbox, "pages/users.py")
+    at = open_app(sandbox, "app_pages/users.py")
     with api(sandbox) as client:  # someone else takes the address while the table is open
         client.users.create(name="Taken", email="taken@x.co", password="password1", role_id=1)
     at.session_state[EDITOR] = {"added_rows": [new_row(1), new_row(2, email="taken@x.co")]}
@@ -115,7 +115,7 @@ def test_conflict_keeps_the_row_with_the_reason(team):
 
 def test_bulk_save_of_20_under_30_percent_faults_keeps_every_failure(team):
     sandbox, users = team
-    at = open_app(sandbox, "pages/users.py")
+    at = open_app(sandbox, "app_pages/users.py")
     at.session_state[EDITOR] = {"edited_rows": {str(i): {"name": f"Renamed {i}"} for i in range(10)},
                                 "added_rows": [new_row(i) for i in range(10)]}
     with api(sandbox) as client:
@@ -140,7 +140,7 @@ def test_bulk_save_of_20_under_30_percent_faults_keeps_every_failure(team):
 
 def test_reset_password_and_csv_export(team):
     sandbox, users = team
-    at = open_app(sandbox, "pages/users.py")
+    at = open_app(sandbox, "app_pages/users.py")
     at.selectbox[-1].select("User 2 <user2@x.co>")
     password_input = next(t for t in at.text_input if t.label == "New password")
     password_input.input("brand-new-pass")
@@ -154,7 +154,7 @@ def test_reset_password_and_csv_export(team):
 
 def test_short_reset_password_is_refused_before_any_call(team):
     sandbox, _ = team
-    at = open_app(sandbox, "pages/users.py")
+    at = open_app(sandbox, "app_pages/users.py")
     at.selectbox[-1].select("User 2 <user2@x.co>")
     next(t for t in at.text_input if t.label == "New password").input("short")
     next(b for b in at.button if b.label == "Reset password").click().run()
@@ -170,7 +170,7 @@ def test_role_without_users_manage_never_sees_the_page_and_writes_get_a_clear_40
     at = open_app(sandbox, token=token)
     assert_clean(at)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/users.py")
+        at.switch_page("app_pages/users.py")
     # Hiding is not access control: a write with this credential still gets a clear sentence.
     workspace = at.session_state["workspace"]
     with workspace.client() as client, pytest.raises(PermissionDenied) as raised:
@@ -184,7 +184,7 @@ def test_api_error_on_load_is_a_sentence_not_a_traceback(team):
     with api(sandbox) as client:
         client.sandbox.set_faults(error_rate=1.0)
         try:
-            at.switch_page("pages/users.py").run()
+            at.switch_page("app_pages/users.py").run()
         finally:
             client.sandbox.clear_faults()
     assert_clean(at)
@@ -193,7 +193,7 @@ def test_api_error_on_load_is_a_sentence_not_a_traceback(team):
 
 def test_deleted_meanwhile_is_reported_as_not_found(team):
     sandbox, users = team
-    at = open_app(sandbox, "pages/users.py")
+    at = open_app(sandbox, "app_pages/users.py")
     with api(sandbox) as client:
         client.users.delete(users[3].id)
         with pytest.raises(NotFound):

@@ -1,6 +1,0 @@
-"""Placeholder until this page is written."""
-
-import streamlit as st
-
-st.title("roles")
-st.info("Coming soon.")
