@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from ceox_sandbox.server import SandboxServer
 
 DEMO_PORT = int(os.environ.get("CEOX_DEMO_PORT", "8700"))
+# A fixed key lets a test (or an operator) reach the same demo sandbox from outside; default: generated.
+DEMO_API_KEY = os.environ.get("CEOX_DEMO_API_KEY") or None
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ def demo_workspace() -> DemoWorkspace:
     with _lock:
         if _server is None:
             try:
-                _server = SandboxServer(seed="demo", port=DEMO_PORT).start()
+                _server = SandboxServer(seed="demo", port=DEMO_PORT, api_key=DEMO_API_KEY).start()
             except OSError:
-                _server = SandboxServer(seed="demo", port=0).start()
+                _server = SandboxServer(seed="demo", port=0, api_key=DEMO_API_KEY).start()
         return DemoWorkspace(_server.api_url, _server.api_key)

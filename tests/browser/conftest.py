@@ -41,12 +41,27 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
+DEMO_API_KEY = "ceox_browser_test_demo_key"
+
+
 @pytest.fixture(scope="session")
-def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run app.py` as a user starts it, on a free port, with its demo sandbox on another."""
+def demo_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def demo_api(dashboard_url: str, demo_port: int) -> tuple[str, str]:
+    """(api_url, api_key) of the demo sandbox inside the running dashboard, to check changes through the API."""
+    return f"http://127.0.0.1:{demo_port}/api/v1", DEMO_API_KEY
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(tmp_path_factory: pytest.TempPathFactory, demo_port: int) -> Iterator[str]:
+    """`streamlit run app.py` as a user starts it, on a free port; its demo sandbox on another known one."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "CEOX_DEMO_PORT": "0"}
+    env = {**os.environ, "CEOX_DEMO_PORT": str(demo_port), "CEOX_DEMO_API_KEY": DEMO_API_KEY,
+           "CEOX_DATA_DIR": str(tmp_path_factory.mktemp("ceox-data"))}
     for name in ("CEOX_BASE_URL", "CEOX_API_KEY"):
         env.pop(name, None)
     with log.open("wb") as out:
