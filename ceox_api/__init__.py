@@ -1,0 +1,75 @@
+"""A typed client for the CEOX WhatsApp API.
+
+    from ceox_api import Client
+    with Client(api_key="ceox_...") as client:
+        open_chats = client.conversations.list()
+
+Importing this package imports neither pandas nor streamlit; `to_frame` loads pandas when called.
+"""
+
+from ceox_api._base import DEFAULT_TIMEOUT
+from ceox_api.client import AsyncClient, Client
+from ceox_api.errors import (
+    AuthError,
+    CeoxError,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from ceox_api.frames import to_frame
+from ceox_api.models import (
+    ApiKey,
+    Contact,
+    Conversation,
+    Delivery,
+    Device,
+    DeviceStatus,
+    Faults,
+    Inbox,
+    LoginResult,
+    Me,
+    Message,
+    Role,
+    SendResult,
+    User,
+    Webhook,
+    WebhookEvent,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ApiKey",
+    "AsyncClient",
+    "AuthError",
+    "CeoxError",
+    "Client",
+    "Conflict",
+    "Contact",
+    "Conversation",
+    "Delivery",
+    "Device",
+    "DeviceStatus",
+    "Faults",
+    "Inbox",
+    "LoginResult",
+    "Me",
+    "Message",
+    "NotFound",
+    "PayloadTooLarge",
+    "PermissionDenied",
+    "RateLimited",
+    "Role",
+    "SendResult",
+    "ServerError",
+    "TransportError",
+    "User",
+    "ValidationError",
+    "Webhook",
+    "WebhookEvent",
+    "to_frame",
+]

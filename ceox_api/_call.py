@@ -1,0 +1,94 @@
+"""A request description: what one endpoint asks of the service and how to read the answer.
+
+Resource methods build a `Call`; the sync and async clients execute it. So each endpoint is written
+once, and retries, errors and parsing live in the clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+from pydantic import TypeAdapter
+
+from ceox_api.assumptions import IDEMPOTENT_POSTS, LIST_KEYS
+from ceox_api.models import CeoxModel, normalise_key
+
+T = TypeVar("T")
+M = TypeVar("M", bound=CeoxModel)
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+_WRAPPER_KEYS = frozenset(normalise_key(k) for k in LIST_KEYS)
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One HTTP request; `path` is a template filled from `path_params`."""
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    path_params: Mapping[str, int | str] = field(default_factory=dict)
+    # Kept out of repr(): bodies carry passwords.
+    json: Any = field(default=None, repr=False)
+    params: Mapping[str, Any] | None = None
+    # Sandbox-only endpoints live beside `/api/v1`, not under it.
+    sandbox: bool = False
+
+    @property
+    def url_path(self) -> str:
+        return self.path.format(**{k: quote(str(v), safe="") for k, v in self.path_params.items()})
+
+    @property
+    def idempotent(self) -> bool:
+        """Whether repeating the request is harmless, which is what allows retrying it."""
+        return self.method in _IDEMPOTENT_METHODS or (self.method == "POST" and self.path in IDEMPOTENT_POSTS)
+
+
+def given(**fields: Any) -> dict[str, Any]:
+    """The fields the caller gave: None means "leave unchanged" for the partial updates here."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def nothing(body: Any) -> None:
+    """For 204 answers (and any body a pure action may return anyway)."""
+    return None
+
+
+def one(model: type[M]) -> Callable[[Any], M]:
+    def parse(body: Any) -> M:
+        return model.model_validate(_unwrap_object(body))
+
+    return parse
+
+
+def many(model: type[M], key: str | None = None) -> Callable[[Any], list[M]]:
+    """A list answer: a bare array, or one wrapped under `key` or one of the tolerated list keys."""
+    wanted = {normalise_key(k) for k in ((key,) if key else ()) + LIST_KEYS}
+
+    def parse(body: Any) -> list[M]:
+        if isinstance(body, Mapping):
+            body = next(
+                (v for k, v in body.items() if normalise_key(str(k)) in wanted and isinstance(v, list)),
+                body,
+            )
+        return _list_adapter(model).validate_python(body)
+
+    return parse
+
+
+def _unwrap_object(body: Any) -> Any:
+    """`{"data": {...}}` holding nothing else is an envelope around the object."""
+    if isinstance(body, Mapping) and len(body) == 1:
+        ((key, value),) = body.items()
+        if normalise_key(str(key)) in _WRAPPER_KEYS and isinstance(value, Mapping):
+            return value
+    return body
+
+
+@cache
+def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]

@@ -1,0 +1,1 @@
+"""One module per API area; each resource class serves the sync and the async client."""
