@@ -24,3 +24,9 @@ def empty_sandbox() -> Iterator[SandboxServer]:
     """A new, empty workspace per test."""
     with SandboxServer(seed="empty", webhook_retry_delays=FAST_RETRIES) as server:
         yield server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
+    while its browser is open, and asyncio-based tests cannot start their own inside it."""
+    items.sort(key=lambda item: item.nodeid.replace("\\", "/").startswith("tests/browser/"))
