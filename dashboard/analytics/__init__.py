@@ -1,0 +1,46 @@
+"""Conversation analytics (shared/reference/ANALYTICS.md): pure pandas/numpy, no streamlit.
+
+    settings        AnalyticsSettings (timezone, BusinessHours, Targets, session gap), JSON-able
+    business_hours  BusinessClock: vectorised business seconds between instants
+    cycles          build_cycles(conversations, messages, settings, available) -> Cycles
+    metrics         Filters, headline cards, trends/volume, heatmap, FRT distribution, breakdowns,
+                    agent activity, waiting now, drill_down; Missing when an input is absent
+    export          per-cycle and per-period CSV
+
+Typical use: `data = build_cycles(conversations, messages, settings.resolved(browser_tz), available)`
+once per sync/settings change, then any metric function on `data` with `Filters` and `business`.
+"""
+
+from dashboard.analytics.cycles import INPUTS, Cycles, build_cycles, conversations_frame, messages_frame
+from dashboard.analytics.export import cycle_rows, cycles_csv, series_csv
+from dashboard.analytics.metrics import (
+    CARD_KEYS,
+    FRT_BUCKETS,
+    NO_FILTERS,
+    Card,
+    Filters,
+    Missing,
+    Summary,
+    Table,
+    agent_activity,
+    breakdown,
+    drill_down,
+    frt_distribution,
+    frt_summary,
+    headline,
+    heatmap,
+    reply_summary,
+    resolution_summary,
+    trends,
+    volume,
+    waiting_now,
+)
+from dashboard.analytics.settings import AnalyticsSettings, BusinessHours, Interval, Targets
+
+__all__ = [
+    "CARD_KEYS", "FRT_BUCKETS", "INPUTS", "NO_FILTERS", "AnalyticsSettings", "BusinessHours", "Card", "Cycles",
+    "Filters", "Interval", "Missing", "Summary", "Table", "Targets", "agent_activity", "breakdown", "build_cycles",
+    "conversations_frame", "cycle_rows", "cycles_csv", "drill_down", "frt_distribution", "frt_summary", "headline",
+    "heatmap", "messages_frame", "reply_summary", "resolution_summary", "series_csv", "trends", "volume",
+    "waiting_now",
+]
