@@ -253,3 +253,4 @@ class Faults(CeoxModel):
     latency_ms: float = 0
     error_rate: float = 0
     rate_limit_per_s: float | None = None
+    throttle_rate: float = 0

@@ -54,9 +54,12 @@ class Sandbox(Resource[Mode]):
         latency_ms: float | None = None,
         error_rate: float | None = None,
         rate_limit_per_s: float | None = None,
+        throttle_rate: float | None = None,
     ) -> Call[Faults]:
-        """Inject latency, random 5xx (`error_rate` 0..1) and 429s into `/api/v1`; replaces earlier faults."""
-        fields = given(latency_ms=latency_ms, error_rate=error_rate, rate_limit_per_s=rate_limit_per_s)
+        """Inject latency, random 5xx (`error_rate` 0..1) and 429s (past `rate_limit_per_s`, or a random
+        `throttle_rate` share: a sandbox extension) into `/api/v1`; replaces earlier faults."""
+        fields = given(latency_ms=latency_ms, error_rate=error_rate, rate_limit_per_s=rate_limit_per_s,
+                       throttle_rate=throttle_rate)
         return Call("POST", "/sandbox/faults", one(Faults), json=fields, sandbox=True)
 
     @endpoint

@@ -1,0 +1,29 @@
+"""The local cache of conversations and message metadata that the analytics pages read.
+
+    report = sync(workspace, on_progress=lambda done, total: ...)   # first time: every thread
+    conversations, messages, available = Cache.for_workspace(workspace).frames()
+    sync(workspace)                                                 # later: only what changed
+    mark_changed(workspace.workspace_id, [conversation_id])         # from the webhook receiver
+    clear(workspace)
+
+One SQLite file per workspace and credential identity (`<data dir>/cache/<workspace>-<identity>.sqlite`,
+mode 0600), so a scoped user's cache never mixes with an admin's. Message bodies are never stored.
+"""
+
+from dashboard.sync.cache import Cache, CacheInfo, SyncError, SyncReport, clear, mark_changed, sync, workspace_id_of
+from dashboard.sync.store import CONVERSATION_DTYPES, MESSAGE_DTYPES, OPTIONAL_INPUTS, cache_path
+
+__all__ = [
+    "CONVERSATION_DTYPES",
+    "MESSAGE_DTYPES",
+    "OPTIONAL_INPUTS",
+    "Cache",
+    "CacheInfo",
+    "SyncError",
+    "SyncReport",
+    "cache_path",
+    "clear",
+    "mark_changed",
+    "sync",
+    "workspace_id_of",
+]

@@ -1,0 +1,382 @@
+"""`Cache`: one workspace's conversations and message metadata as one credential sees them, kept fresh.
+
+A refresh reads the whole conversation list, then fetches only the threads that need it: new
+conversations, conversations whose list row changed on a field that a new message or a status
+change moves (`last_message_at`, `unread`, `status`, `solved_at`), and conversations named by
+`mark_changed`. Conversations missing from the list are removed with their messages. Message
+bodies and media URLs are never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ceox_api import AsyncClient, Client
+from ceox_api.models import Conversation, Message
+from dashboard.connection import Workspace
+from dashboard.sync import fetch, store
+from dashboard.sync.fetch import Progress
+
+DEFAULT_CONCURRENCY = 16
+
+ConversationRow = tuple[Any, ...]
+# Positions in a ConversationRow of the fields that change when the thread changes.
+_THREAD_SIGNATURE = tuple(store.CONVERSATION_COLUMNS.index(name)
+                          for name in ("last_message_at", "unread", "status", "solved_at"))
+_INSERT_CONVERSATION = (f"INSERT OR REPLACE INTO conversations ({', '.join(store.CONVERSATION_COLUMNS)})"
+                        f" VALUES ({', '.join('?' * len(store.CONVERSATION_COLUMNS))})")
+_INSERT_THREAD = (f"INSERT OR REPLACE INTO threads ({', '.join(store.THREAD_COLUMNS)})"
+                  f" VALUES ({', '.join('?' * len(store.THREAD_COLUMNS))})")
+
+
+class SyncError(Exception):
+    """A refresh that did not complete. What it did fetch is saved; `report` says how far it got."""
+
+    def __init__(self, message: str, report: SyncReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    cold: bool  # the cache was empty, so every thread was fetched
+    listed: int  # conversations the service listed
+    new: int  # listed and not cached before
+    changed: int  # cached, and changed in the list since the last refresh
+    marked: int  # unchanged in the list, re-fetched because mark_changed named them
+    fetched: int  # threads fetched and stored
+    removed: int  # conversations removed: gone from the list, or gone when their thread was fetched
+    failed: int  # threads that could not be fetched; the next refresh tries them again
+    conversations: int  # in the cache afterwards
+    messages: int
+    seconds: float
+    synced_at: datetime
+    fetched_ids: frozenset[int]
+    removed_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    exists: bool
+    last_synced_at: datetime | None  # the last refresh that completed
+    generation: int  # changes whenever the content changes: a key for the page's own caching
+    conversations: int
+    messages: int
+    available: frozenset[str]
+
+
+class Cache:
+    """The cache file of one (workspace, credential identity) pair.
+
+    `Cache.for_workspace(workspace)` in the dashboard, `Cache.for_client(client)` in a notebook or a
+    benchmark. The object holds no connection: each call opens the file briefly, so one `Cache` can
+    be shared by threads, and several processes can use the same file.
+    """
+
+    def __init__(self, workspace_id: str, identity: str, *, cache_dir: str | os.PathLike[str] | None = None) -> None:
+        self.workspace_id = workspace_id
+        self.identity = identity
+        self.path = store.cache_path(workspace_id, identity, cache_dir)
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace, *, cache_dir: str | os.PathLike[str] | None = None) -> Cache:
+        return cls(workspace.workspace_id, workspace.identity, cache_dir=cache_dir)
+
+    @classmethod
+    def for_client(cls, client: Client | AsyncClient, *, cache_dir: str | os.PathLike[str] | None = None) -> Cache:
+        """Keyed like `for_workspace` by the base URL, and by a hash of `client.identity`."""
+        return cls(workspace_id_of(client.base_url), _credential_name(client), cache_dir=cache_dir)
+
+    def __repr__(self) -> str:
+        return f"Cache({str(self.path)!r})"
+
+    # --- refreshing --------------------------------------------------------------------------------
+
+    def refresh(
+        self, client: Client, *, on_progress: Progress | None = None, concurrency: int = DEFAULT_CONCURRENCY
+    ) -> SyncReport:
+        """Bring the cache up to date through `client`, the credential it was first filled through.
+
+        `on_progress(done, total)` is called once with `done` 0 when the threads to fetch are known,
+        then after each thread. A refresh that another session is running is waited for, then this
+        one runs (and finds little left to fetch).
+
+        Raises the client's errors (`CeoxError`) when the list cannot be read (nothing changes) or a
+        thread fails in a way retrying cannot fix (401, 403); `SyncError` when threads still fail after
+        retries. In both thread cases what was fetched is saved and the next refresh fetches the rest;
+        `last_synced_at` moves only when a refresh completes. `TimeoutError` when another session's
+        refresh of this cache holds it for longer than `store.LOCK_TIMEOUT_S`.
+        """
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        started = time.perf_counter()
+        with store.refresh_lock(self.path):
+            db = store.connect(self.path, create=True)
+            assert db is not None
+            try:
+                return self._refresh(db, client, on_progress, concurrency, started)
+            finally:
+                db.close()
+
+    def _refresh(self, db: sqlite3.Connection, client: Client, on_progress: Progress | None,
+                 concurrency: int, started: float) -> SyncReport:
+        credential = _credential_name(client)
+        with store.snapshot(db):
+            owner = store.get_meta(db, "credential")
+            cached = {row[0]: row for row in db.execute(
+                f"SELECT {', '.join(store.CONVERSATION_COLUMNS)} FROM conversations")}
+            mark_seq, marked_ids = _marks(db)
+            previous_available = store.read_available(db)
+            cold = store.get_meta(db, "last_synced_at") is None and not cached
+        if owner not in (None, credential):
+            raise ValueError("this cache was filled through another credential; refresh it with that one")
+
+        async def work(twin: AsyncClient) -> tuple[_Plan, fetch.Threads]:
+            listed, present = await fetch.list_conversations(twin)
+            plan = _Plan.make(cached, listed, present, marked_ids)
+            if on_progress is not None:
+                on_progress(0, len(plan.to_fetch))
+            threads = await fetch.fetch_threads(twin, plan.to_fetch, concurrency=concurrency,
+                                                on_progress=on_progress)
+            return plan, threads
+
+        plan, threads = fetch.run_async(client, work)
+        complete = not threads.failed and threads.fatal is None
+
+        # Gone: listed, then 404 when its thread was asked for (deleted, or out of scope since).
+        removed = plan.removed | (threads.gone & cached.keys())
+        with store.transaction(db):
+            store.set_meta(db, "credential", credential)
+            db.executemany("DELETE FROM conversations WHERE id = ?", ((i,) for i in removed | threads.gone))
+            db.executemany("DELETE FROM threads WHERE conversation_id = ?", ((i,) for i in removed | threads.gone))
+            fetched = sorted(threads.messages)
+            db.executemany(_INSERT_CONVERSATION, (plan.rows[i] for i in fetched + plan.row_updates))
+            db.executemany(_INSERT_THREAD, (_thread_row(i, threads.messages[i]) for i in fetched))
+            # Marks made after the snapshot stay for the next refresh, as do those of unfetched threads.
+            db.execute("DELETE FROM marks WHERE seq <= ?", (mark_seq,))
+            retry = marked_ids & (set(plan.to_fetch) - set(fetched) - threads.gone)
+            db.executemany("INSERT INTO marks (conversation_id) VALUES (?)", ((i,) for i in retry))
+            store.write_available(db, _available(plan, threads, previous_available))
+            synced_at = datetime.now(UTC)
+            if complete:
+                store.set_meta(db, "last_synced_at", str(store.nanoseconds(synced_at)))
+            _bump_generation(db)
+            conversations, messages = _counts(db)
+
+        report = SyncReport(
+            cold=cold, listed=len(plan.rows), new=len(plan.new), changed=len(plan.changed),
+            marked=len(plan.marked), fetched=len(fetched), removed=len(removed),
+            failed=len(plan.to_fetch) - len(fetched) - len(threads.gone),
+            conversations=conversations, messages=messages, seconds=time.perf_counter() - started,
+            synced_at=synced_at, fetched_ids=frozenset(fetched), removed_ids=frozenset(removed),
+        )
+        if threads.fatal is not None:
+            raise threads.fatal
+        if threads.failed:
+            first = next(iter(threads.failed.values()))
+            raise SyncError(f"{report.failed} of {len(plan.to_fetch)} conversations could not be fetched "
+                            f"({first}); the others are saved and the next refresh tries again", report) from first
+        return report
+
+    def mark_changed(self, conversation_ids: Iterable[int]) -> bool:
+        """Have the next refresh re-fetch these threads even if the list shows no change.
+
+        Ids the credential cannot see are dropped by that refresh. False when there is no cache yet
+        (its first refresh fetches everything anyway).
+        """
+        ids = sorted({int(i) for i in conversation_ids})
+        db = store.connect(self.path, create=False)
+        if db is None:
+            return False
+        try:
+            with store.transaction(db):
+                db.executemany("INSERT INTO marks (conversation_id) VALUES (?)", ((i,) for i in ids))
+        finally:
+            db.close()
+        return True
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, frozenset[str]]:
+        """(conversations, messages, available) as of the last refresh; empty frames before the first.
+
+        conversations: `id` int64, `contact_id` Int64, `contact_name` string, `contact_phone` string,
+        `is_group` boolean, `device_id` Int64, `device_name` string, `inbox_id` Int64, `status`
+        string, `created_at`, `solved_at` (NaT while open), `last_message_at` datetime64[ns, UTC],
+        `unread` Int64; one row per conversation, by id.
+        messages: `conversation_id` int64, `id` int64, `from_me` bool, `timestamp` datetime64[ns, UTC],
+        `sender_user_id` Int64, `media_type` string; by conversation id, each thread oldest first.
+        available: which of `sender_user_id`, `solved_at`, `inbox_id` the service returns (as keys,
+        even when null). A metric needing one that is absent must say so.
+        """
+        db = store.connect(self.path, create=False)
+        if db is None:
+            return store.empty_frames()
+        try:
+            return store.read_frames(db)
+        finally:
+            db.close()
+
+    def info(self) -> CacheInfo:
+        db = store.connect(self.path, create=False)
+        if db is None:
+            return CacheInfo(self.path, False, None, 0, 0, 0, frozenset())
+        try:
+            with store.snapshot(db):
+                synced = store.get_meta(db, "last_synced_at")
+                generation = int(store.get_meta(db, "generation") or 0)
+                conversations, messages = _counts(db)
+                available = store.read_available(db)
+        finally:
+            db.close()
+        return CacheInfo(self.path, True, store.from_nanoseconds(None if synced is None else int(synced)),
+                         generation, conversations, messages, available)
+
+    def last_synced_at(self) -> datetime | None:
+        """When the last complete refresh finished (UTC), or None before the first one."""
+        return self.info().last_synced_at
+
+    def clear(self) -> None:
+        """Delete the cache file (after any refresh of it running now has finished)."""
+        with store.refresh_lock(self.path):
+            store.remove_files(self.path)
+
+
+# --- planning and writing ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Plan:
+    rows: dict[int, ConversationRow]  # every listed conversation, as it will be stored
+    new: list[int]
+    changed: list[int]
+    marked: list[int]
+    to_fetch: list[int]  # new, changed and marked, in list order (most recent activity first)
+    row_updates: list[int]  # listed rows that changed only in fields that leave the thread as it was
+    removed: set[int]
+    present: frozenset[str]  # the optional conversation fields the list carried
+
+    @classmethod
+    def make(cls, cached: dict[int, ConversationRow], listed: list[Conversation], present: frozenset[str],
+             marked_ids: set[int]) -> _Plan:
+        rows = {c.id: _conversation_row(c) for c in listed}
+        new, changed, marked, row_updates = [], [], [], []
+        for conversation_id, row in rows.items():
+            old = cached.get(conversation_id)
+            if old is None:
+                new.append(conversation_id)
+            elif any(row[i] != old[i] for i in _THREAD_SIGNATURE):
+                changed.append(conversation_id)
+            elif conversation_id in marked_ids:
+                marked.append(conversation_id)
+            elif row != old:
+                row_updates.append(conversation_id)
+        fetch = set(new) | set(changed) | set(marked)
+        to_fetch = [i for i in rows if i in fetch]
+        return cls(rows, new, changed, marked, to_fetch, row_updates, set(cached) - set(rows), present)
+
+
+def _conversation_row(c: Conversation) -> ConversationRow:
+    return (c.id, c.contact_id, c.contact_name, c.contact_phone, c.is_group, c.device_id, c.device_name,
+            c.inbox_id, c.status, store.nanoseconds(c.created_at), store.nanoseconds(c.solved_at),
+            store.nanoseconds(c.last_message_at), c.unread)
+
+
+def _thread_row(conversation_id: int, thread: list[Message]) -> tuple[Any, ...]:
+    # Only metadata: the body, media URL and file name never reach the file.
+    ns = store.nanoseconds
+    return store.thread_row(conversation_id, [m.id for m in thread], [m.from_me for m in thread],
+                            [ns(m.timestamp) for m in thread], [m.sender_user_id for m in thread],
+                            [m.media_type for m in thread])
+
+
+def _credential_name(client: Client | AsyncClient) -> str:
+    """Which credential filled a cache, as a hash: one cache never takes another credential's data."""
+    if client.identity is None:
+        raise ValueError("the client has no credential")
+    return hashlib.sha256(f"{client.base_url}\n{client.identity}".encode()).hexdigest()[:16]
+
+
+def _marks(db: sqlite3.Connection) -> tuple[int, set[int]]:
+    rows = db.execute("SELECT seq, conversation_id FROM marks").fetchall()
+    return max((seq for seq, _ in rows), default=0), {conversation_id for _, conversation_id in rows}
+
+
+def _available(plan: _Plan, threads: fetch.Threads, previous: frozenset[str]) -> set[str]:
+    """Conversation fields as the whole list shows them now; message fields as seen in any thread since
+    the cache was built (a refresh fetching a few inbound-only threads proves nothing about them)."""
+    available = set(previous)
+    if plan.rows:
+        available = (available - set(fetch.CONVERSATION_INPUTS)) | plan.present
+    return available | threads.present
+
+
+def _counts(db: sqlite3.Connection) -> tuple[int, int]:
+    return (db.execute("SELECT count(*) FROM conversations").fetchone()[0],
+            db.execute("SELECT coalesce(sum(count), 0) FROM threads").fetchone()[0])
+
+
+def _bump_generation(db: sqlite3.Connection) -> None:
+    store.set_meta(db, "generation", str(int(store.get_meta(db, "generation") or 0) + 1))
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+def workspace_id_of(base_url: str) -> str:
+    """The name `Workspace.workspace_id` gives the workspace at `base_url`."""
+    return hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:16]
+
+
+def sync(
+    source: Workspace | Client,
+    *,
+    on_progress: Progress | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> SyncReport:
+    """Refresh the cache of a dashboard `Workspace`, or of a `Client` (notebooks, benchmarks)."""
+    if isinstance(source, Workspace):
+        with source.client() as client:
+            return Cache.for_workspace(source, cache_dir=cache_dir).refresh(
+                client, on_progress=on_progress, concurrency=concurrency)
+    return Cache.for_client(source, cache_dir=cache_dir).refresh(
+        source, on_progress=on_progress, concurrency=concurrency)
+
+
+def clear(workspace: Workspace, *, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Delete this workspace-and-credential's cache (the page's "clear cache" button)."""
+    Cache.for_workspace(workspace, cache_dir=cache_dir).clear()
+
+
+def mark_changed(
+    workspace_id: str,
+    conversation_ids: Iterable[int],
+    *,
+    identity: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> int:
+    """Have the next refresh of every cache of the workspace (or of one identity's) re-fetch these threads.
+
+    For the webhook receiver, which knows the workspace but not who will read it. Returns how many
+    cache files were marked.
+    """
+    ids = list(conversation_ids)
+    if identity is not None:
+        paths = [store.cache_path(workspace_id, identity, cache_dir)]
+    else:
+        paths = store.workspace_caches(workspace_id, cache_dir)
+    marked = 0
+    for path in paths:
+        cache = Cache(workspace_id, path.stem.removeprefix(f"{workspace_id}-"), cache_dir=path.parent)
+        marked += cache.mark_changed(ids)
+    return marked
