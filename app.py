@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import receiver
 from dashboard.navigation import CONNECT_PAGE, pages_for
-from ui import session, sidebar
+from ui import gate, session, sidebar
 
-st.set_page_config(page_title="CEOX Admin", page_icon=":material/forum:", layout="wide")
+if __name__ != "__main__":
+    # `streamlit run app.py` imports this module to find `app`, which serves the webhook receiver
+    # beside the pages, then runs this file as the page script (as `__main__`).
+    app = st.App(__file__, routes=receiver.routes())
+else:
+    st.set_page_config(page_title="CEOX Admin", page_icon=":material/forum:", layout="wide")
+    gate.require()  # before anything connects with the server's credential
 
-workspace = session.current()
-sidebar.show(workspace)
+    workspace = session.current()
+    sidebar.show(workspace)
 
-sections: dict[str, list] = {}
-for spec in [*pages_for(workspace), CONNECT_PAGE]:
-    sections.setdefault(spec.section, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon))
-st.navigation(sections).run()
+    sections: dict[str, list] = {}
+    for spec in [*pages_for(workspace), CONNECT_PAGE]:
+        sections.setdefault(spec.section, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon))
+    st.navigation(sections).run()

@@ -1,0 +1,142 @@
+"""The access gate on the page: app.py calls `require()` before the workspace connects.
+
+While the gate is closed nothing else runs: no workspace, no sidebar, no navigation. Passing it leaves
+only a flag in the session (the gate's fingerprint), never the password.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+from streamlit.errors import StreamlitAuthError
+
+from dashboard import gate
+from ui import session
+
+PASSED = "gate_passed"
+ATTEMPTS = "gate_attempts"
+PASSWORD_FIELD = "gate_password"  # noqa: S105 (a widget key; emptied as soon as the password is checked)
+MESSAGE = "gate_message"
+
+_LOG = logging.getLogger(__name__)
+
+
+def _section(name: str) -> dict[str, Any] | None:
+    try:
+        section = st.secrets.get(name)
+    except Exception:  # noqa: BLE001 (no secrets file is the normal case)
+        return None
+    if not isinstance(section, Mapping):
+        return None
+    return section.to_dict() if hasattr(section, "to_dict") else dict(section)
+
+
+def current() -> gate.Gate:
+    return gate.decide(st.get_option("server.address"), server_credential=session.configured_credentials() is not None,
+                       auth=_section("auth"), gate=_section("gate"))
+
+
+def require() -> None:
+    """Return when this browser session may use the dashboard; otherwise show the sign-in and stop."""
+    decision = current()
+    if decision.kind == "open":
+        return
+    if decision.kind == "oidc":
+        _single_sign_on(decision)
+    elif decision.kind == "password":
+        _operator_password(decision)
+    else:
+        _refuse(decision)
+
+
+def _heading() -> None:
+    st.title("CEOX Admin")
+    st.write("This dashboard is connected to a workspace for its operators. Sign in to continue.")
+
+
+def _lock_button(label: str) -> bool:
+    return st.sidebar.button(label, icon=":material/lock:", width="stretch", key="gate_lock")
+
+
+def _single_sign_on(decision: gate.Gate) -> None:
+    user = st.user.to_dict()
+    if user.get("is_logged_in") is True:
+        if gate.identity_allowed(user, decision.allowed_emails):
+            if _lock_button("Sign out"):
+                st.session_state.clear()
+                st.logout()
+            return
+        st.title("CEOX Admin")
+        st.error("The account you signed in with may not use this dashboard. Sign out and use an operator's "
+                 "account.", icon=":material/block:")
+        if st.button("Sign out", icon=":material/logout:"):
+            st.session_state.clear()
+            st.logout()
+        st.stop()
+    _heading()
+    for provider in decision.providers:
+        label = "Sign in" if provider == gate.DEFAULT_PROVIDER else f"Sign in with {provider}"
+        if st.button(label, type="primary", icon=":material/login:", key=f"gate_sign_in_{provider}"):
+            try:
+                st.login(provider)
+            except StreamlitAuthError as exc:
+                _LOG.error("single sign-on could not start: %s", exc)
+                st.error("Single sign-on is configured but could not start: install Authlib "
+                         "(`pip install Authlib`) and check the [auth] section of the server's secrets.",
+                         icon=":material/error:")
+    st.stop()
+
+
+def _operator_password(decision: gate.Gate) -> None:
+    if st.session_state.get(PASSED) == decision.fingerprint:
+        if _lock_button("Lock the dashboard"):
+            st.session_state.clear()
+            st.rerun()
+        return
+    _heading()
+    with st.form("gate_sign_in", clear_on_submit=True, enter_to_submit=True):
+        st.text_input("Operator password", type="password", autocomplete="current-password", key=PASSWORD_FIELD)
+        st.form_submit_button("Sign in", type="primary", icon=":material/login:", on_click=_check_password,
+                              args=(decision,))
+    message = st.session_state.pop(MESSAGE, None)
+    if message:
+        st.error(message, icon=":material/error:")
+    st.stop()
+
+
+def _check_password(decision: gate.Gate) -> None:
+    """Runs before the script, so the typed password can be taken out of the session at once."""
+    password = st.session_state.get(PASSWORD_FIELD, "")
+    if PASSWORD_FIELD in st.session_state:
+        del st.session_state[PASSWORD_FIELD]  # drops the browser's copy of the widget's value too
+    attempts: gate.Attempts = st.session_state.setdefault(ATTEMPTS, gate.Attempts())
+    wait = attempts.wait(time.monotonic())
+    if wait:
+        st.session_state[MESSAGE] = f"Too many wrong passwords. Wait {math.ceil(wait)} seconds, then try again."
+    elif gate.verify_password(password, decision.password_hash):
+        st.session_state.pop(ATTEMPTS, None)
+        st.session_state[PASSED] = decision.fingerprint
+    else:
+        time.sleep(gate.FAILURE_DELAY_SECONDS)
+        attempts.failed(time.monotonic())
+        st.session_state[MESSAGE] = "Wrong password. Try again."
+
+
+def _refuse(decision: gate.Gate) -> None:
+    st.title("CEOX Admin")
+    st.error("This dashboard will not open: it holds the server's API key and listens on a public address, "
+             "but no sign-in is configured for it.", icon=":material/lock:")
+    st.markdown("The operator can fix this in one of three ways, then restart it:")
+    st.markdown("1. Bind it to this machine only, behind a reverse proxy that signs people in: "
+                "`streamlit run app.py --server.address 127.0.0.1`.")
+    st.markdown("2. Set an operator password: run `python -m dashboard.gate hash` and paste the `[gate]` lines "
+                "it prints into `.streamlit/secrets.toml`.")
+    st.markdown("3. Configure single sign-on (OIDC) in the `[auth]` section of `.streamlit/secrets.toml`, "
+                "as described for `st.login` in Streamlit's documentation.")
+    st.caption("What is missing: " + "; ".join(decision.problems) + ".")
+    st.stop()
