@@ -1,0 +1,89 @@
+"""Live board: who is waiting right now, SLA breaches, open conversations by inbox, agents online;
+refreshes itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.analytics import Filters, Missing, waiting_now
+from ui import analytics as ui
+from ui import session
+
+REFRESH_SECONDS = 20
+
+workspace = session.require()
+st.title("Live board")
+
+cache = ui.cache_for(workspace)
+info = ui.ensure_synced(workspace, cache)
+settings = ui.settings_for(workspace)
+who = ui.names(workspace, live=True)
+view = ui.filter_bar(ui.cycles(cache, info, settings), who, "live", dates=False, agents=False, period=False)
+st.caption("Waiting: open conversations whose last message is from the customer, since the first unanswered "
+           f"message. Over target: waiting longer than the first-response target "
+           f"({ui.duration(settings.targets.frt)}, set on the Analytics page).")
+
+
+@st.fragment(run_every=f"{REFRESH_SECONDS}s")
+def board(filters: Filters, business: bool) -> None:
+    problem = ui.quiet_refresh(workspace, cache)
+    now = datetime.now(UTC)
+    data = ui.cycles(cache, cache.info(), settings)
+    live = ui.names(workspace, live=True)
+    waiting = waiting_now(data, pd.Timestamp(now), filters, business)
+    if isinstance(waiting, Missing):
+        st.info(f"Not available: the service does not return {waiting.input}.")
+        return
+    breaches = int(waiting["breach"].sum())
+    wait_column = "waiting_business_s" if business else "waiting_s"
+    cards = st.columns(5)
+    cards[0].metric("Waiting now", f"{len(waiting):,}", border=True)
+    cards[1].metric("Over the FRT target", f"{breaches:,}", border=True,
+                    help=f"Waiting longer than {ui.duration(settings.targets.frt)}"
+                         + (" of business hours" if business else ""))
+    cards[2].metric("Longest wait", ui.duration(waiting[wait_column].max() if len(waiting) else None), border=True)
+    by_inbox = ui.open_by_inbox(data, waiting, filters, live)
+    cards[3].metric("Open conversations", f"{int(by_inbox['open'].sum()):,}", border=True)
+    online = ui.agents_online(live)
+    if live.people_from:
+        cards[4].metric("Agents online", f"{int((online['status'] == 'online').sum()):,}", border=True)
+    else:
+        cards[4].metric("Agents online", "—", border=True, help="Reading users' status needs users.manage.")
+
+    st.subheader("Waiting now")
+    if waiting.empty:
+        st.success("Nobody is waiting for a reply.", icon=":material/check_circle:")
+    else:
+        links = st.columns(3)
+        for column, conversation_id in zip(links, waiting["conversation_id"].head(3), strict=False):
+            column.page_link("app_pages/conversations.py", label=f"Open conversation #{int(conversation_id)}",
+                             icon=":material/open_in_new:", query_params={"conversation": str(int(conversation_id))})
+        table, columns = ui.waiting_display(waiting, data, live)
+        st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
+                     column_config=columns)
+        st.caption(f"All {len(waiting):,} waiting conversations, longest wait first.")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Open by inbox")
+        st.dataframe(by_inbox, hide_index=True, width="stretch", column_config={
+            "inbox": st.column_config.TextColumn("Inbox"), "open": st.column_config.NumberColumn("Open"),
+            "waiting": st.column_config.NumberColumn("Waiting"),
+            "breaches": st.column_config.NumberColumn("Over target")})
+    with right:
+        st.subheader("Agents")
+        if live.people_from:
+            st.dataframe(online, hide_index=True, width="stretch", column_config={
+                "agent": st.column_config.TextColumn("Agent"), "status": st.column_config.TextColumn("Status"),
+                "inboxes": st.column_config.TextColumn("Inboxes")})
+        st.caption(ui.people_caption(live))
+    local = now.astimezone(data.settings.zone)
+    st.caption(f"Updated {local:%H:%M:%S} ({data.timezone}); refreshes every {REFRESH_SECONDS} seconds.")
+    if problem:
+        st.warning(f"The last refresh failed, so this may be out of date: {problem}", icon=":material/sync_problem:")
+
+
+board(view.filters, view.business)

@@ -1,0 +1,573 @@
+"""The Analytics, Agents and Live board pages through AppTest, on a demo workspace.
+
+The cold sync with progress then warm runs from the cache; filters and the business-hours toggle;
+drill-down from cards, bars, heatmap cells and table rows (chart and table selections are set in
+session state, as the browser would send them); the settings form's validation; inputs the service
+does not return named on the page; cards, tables and CSV exports agreeing; and scoping: the demo
+Manager's analytics cover every inbox, the demo Analyst's only its own.
+
+The module shares one demo sandbox and one data directory (so each credential syncs once). The
+sandbox keeps one conversation in four: every kind of conversation, inbox, agent and cycle of the
+demo, and a quarter of the requests for each cold sync.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from io import StringIO
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ceox_api import Client
+from ceox_sandbox.seed import DEMO_PASSWORD
+from ceox_sandbox.server import SandboxServer
+from dashboard import preferences
+from dashboard.analytics import (
+    AnalyticsSettings,
+    BusinessHours,
+    Cycles,
+    Filters,
+    agent_activity,
+    build_cycles,
+    cycles_csv,
+    frt_distribution,
+    frt_summary,
+    headline,
+    heatmap,
+    series_csv,
+    trends,
+    waiting_now,
+)
+from dashboard.connection import Workspace, connect, sign_in
+from dashboard.sync import Cache
+from dashboard.sync import store as cache_store
+from tests.conftest import FAST_RETRIES
+from tests.ui.conftest import APP, assert_clean
+from ui import analytics as ui
+
+ANALYTICS, AGENTS, LIVE = "app_pages/analytics.py", "app_pages/agents.py", "app_pages/live_board.py"
+KEEP_ONE_IN = 4
+TABLES_TAB = "By device, inbox, agent"
+XSS_NAME = "<img src=x onerror=alert(1)> **bold** [link](http://x)"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[SandboxServer]:
+    with SandboxServer(seed="demo", webhook_retry_delays=FAST_RETRIES) as server:
+        with server.state.store.tx() as db:
+            where = f"conversation_id IN (SELECT id FROM conversations WHERE id % {KEEP_ONE_IN} != 0)"
+            db.execute(f"DELETE FROM messages WHERE {where}")
+            db.execute(f"DELETE FROM conversations WHERE id % {KEEP_ONE_IN} != 0")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shared_data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("analytics-data")
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(shared_data_dir, monkeypatch):
+    """Overrides the per-test data directory: the module's caches are synced once and reused."""
+    monkeypatch.setenv("CEOX_DATA_DIR", str(shared_data_dir))
+    monkeypatch.delenv("CEOX_API_KEY", raising=False)
+    monkeypatch.delenv("CEOX_BASE_URL", raising=False)
+
+
+@pytest.fixture(scope="module")
+def admin(demo) -> Workspace:
+    return connect(demo.api_url, api_key=demo.api_key, source="demo")
+
+
+@pytest.fixture(scope="module")
+def manager(demo) -> Workspace:
+    return sign_in(demo.api_url, "manager@demo.ceox.local", DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def analyst(demo) -> Workspace:
+    return sign_in(demo.api_url, "analyst@demo.ceox.local", DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def api(demo) -> Iterator[Client]:
+    with Client(demo.api_url, api_key=demo.api_key, use_env=False) as client:
+        yield client
+
+
+def page_app(workspace: Workspace, page: str = ANALYTICS, **state) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["workspace"] = workspace
+    at.run()
+    at.switch_page(page)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def engine_cycles(workspace: Workspace, settings: AnalyticsSettings | None = None) -> Cycles:
+    """The cycles the page computes, built here from the same cache with the same settings."""
+    conversations, messages, available = Cache.for_workspace(workspace).frames()
+    settings = settings or preferences.analytics_settings(workspace.workspace_id).resolved(None)
+    return build_cycles(conversations, messages, settings, available)
+
+
+def page_filters(at: AppTest, **extra) -> Filters:
+    start, end = at.date_input(key="analytics_dates").value
+    return Filters(start=start, end=end, **extra)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m for m in at.metric if m.label == label).value
+
+
+def count(at: AppTest, label: str) -> int:
+    return int(metric(at, label).replace(",", ""))
+
+
+def table(at: AppTest, key: str) -> pd.DataFrame:
+    return next(d for d in at.dataframe if d.key == key).value
+
+
+def with_columns(at: AppTest, *columns: str) -> list[pd.DataFrame]:
+    """The tables showing these columns (a read-only st.dataframe has no key AppTest can see)."""
+    return [frame for frame in (d.value for d in at.dataframe) if set(columns) <= set(frame.columns)]
+
+
+def drill_rows(at: AppTest) -> pd.DataFrame:
+    """The one drill-down table on the page."""
+    (rows,) = with_columns(at, "conversation", "counted")
+    return rows
+
+
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    at.session_state["analytics_tab"] = tab
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Every text the page rendered as Markdown (markdown, captions, alerts, headings, labels)."""
+    found: list[str] = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+        proto = getattr(node, "proto", None)
+        if proto is None or getattr(node, "type", "") in ("text", "code"):
+            return
+        for name in ("body", "label"):
+            value = getattr(proto, name, None)
+            if isinstance(value, str) and value:
+                found.append(value)
+
+    walk(at.main)
+    walk(at.sidebar)
+    return found
+
+
+# --- the cache: cold sync, warm runs, refresh, clear -------------------------------------------------------
+
+
+def test_first_open_syncs_with_progress_then_runs_from_the_cache(admin, tmp_path, monkeypatch):
+    monkeypatch.setenv("CEOX_DATA_DIR", str(tmp_path / "fresh"))
+    builds = []
+    real_build = ui.build_cycles
+    monkeypatch.setattr(ui, "build_cycles", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+
+    at = page_app(admin)
+    status = at.main.children[1]
+    assert status.type == "status" and status.proto.label.startswith("Synced: ")
+    info = Cache.for_workspace(admin).info()
+    assert info.last_synced_at is not None and info.conversations > 0
+    assert stat.S_IMODE(info.path.stat().st_mode) == 0o600
+    assert f"{info.conversations:,} conversations" in at.caption[0].value
+    assert len(builds) == 1
+
+    at.run()  # warm: no sync, and the cycles come from st.cache_resource
+    assert_clean(at)
+    assert not [e for e in at.main.children.values() if e.type == "status"]
+    assert len(builds) == 1
+    assert count(at, "Cycles") > 0
+
+    at.button(key="analytics_refresh").click().run()
+    assert_clean(at)
+    assert [t.value for t in at.toast] == ["Refreshed: 0 changed conversations fetched."]
+    assert len(builds) == 2  # a refresh is a new cache generation
+
+    at.button(key="analytics_clear").click().run()
+    assert_clean(at)
+    assert not Cache.for_workspace(admin).info().exists
+    assert "cleared" in at.info[0].value and not at.metric  # nothing syncs by itself after a clear
+    at.button(key="analytics_sync_now").click().run()
+    assert_clean(at)
+    assert Cache.for_workspace(admin).info().conversations == info.conversations
+    assert count(at, "Cycles") > 0
+
+
+# --- figures -----------------------------------------------------------------------------------------------
+
+
+def test_cards_tables_and_csv_agree_on_the_demo(admin):
+    at = page_app(admin)
+    data = engine_cycles(admin)
+    filters = page_filters(at)
+    assert filters.end == datetime.now(UTC).date() and (filters.end - filters.start).days == 29  # last 30 days
+    cards = {label: count(at, label) for label in ("Cycles", "Messages in", "Messages out", "Contacts", "Solved",
+                                                   "Unanswered")}
+    frt = frt_summary(data, filters)
+    assert metric(at, "First response") == ui.duration(frt.median)
+    assert metric(at, "Within FRT target") == f"{frt.within_target:.0%}"
+    assert f"n {frt.count:,}" in next(c.value for c in at.caption if c.value.startswith("median"))
+    assert "Bucketed by cycle start in UTC" in at.caption[1].value
+    previous = headline(data, filters)["cycles"].previous
+    assert next(m for m in at.metric if m.label == "Cycles").delta.startswith(f"{cards['Cycles'] - previous:+,}")
+
+    # The per device / inbox / agent tables add up to the cards.
+    open_tab(at, TABLES_TAB)
+    for by in ("device", "inbox", "agent"):
+        rows = table(at, f"analytics_{by}_table")
+        assert rows["cycles"].sum() == cards["Cycles"], by
+        assert rows["messages_in"].sum() == cards["Messages in"], by
+        assert rows["messages_out"].sum() == cards["Messages out"], by
+        assert rows["unanswered"].sum() == cards["Unanswered"], by
+        assert rows["frt_count"].sum() == frt.count, by
+    assert set(table(at, "analytics_inbox_table")["name"]) == {"Sales", "Support", "Billing", "VIP"}
+    assert "Budi Santoso" in set(table(at, "analytics_agent_table")["name"])
+
+    # So do the CSV exports, computed from the same cycles with the page's filters.
+    rows = pd.read_csv(StringIO(cycles_csv(data, filters)), comment="#")
+    assert len(rows) == cards["Cycles"]
+    assert rows["messages_in"].sum() == cards["Messages in"]
+    assert rows["messages_out"].sum() == cards["Messages out"]
+    assert rows["contact_id"].nunique() == cards["Contacts"]
+    assert rows["solved_at"].notna().sum() == cards["Solved"]
+    counted = rows[rows["counted_in_response"]]
+    assert counted["state"].isin(["missed", "waiting"]).sum() == cards["Unanswered"]
+    assert ui.duration(counted["frt_s"].median()) == metric(at, "First response")
+    assert counted["frt_s"].notna().sum() == frt.count
+    daily = pd.read_csv(StringIO(series_csv(data, filters)), comment="#")
+    assert len(daily) == 30
+    assert daily["cycles"].sum() == cards["Cycles"] and daily["messages_in"].sum() == cards["Messages in"]
+    header = cycles_csv(data, filters).splitlines()[0]
+    assert header.startswith("# CEOX analytics, cycles; timezone UTC; bucketed by cycle start in UTC")
+
+
+def test_filters_business_hours_and_weekly_trends(admin):
+    at = page_app(admin)
+    data = engine_cycles(admin)
+    wall = frt_summary(data, page_filters(at))
+
+    at.multiselect(key="analytics_inboxes").select(2).run()
+    assert_clean(at)
+    filters = page_filters(at, inbox_ids={2})
+    assert count(at, "Cycles") == headline(data, filters)["cycles"].value
+    assert metric(at, "First response") == ui.duration(frt_summary(data, filters).median)
+
+    at.multiselect(key="analytics_inboxes").unselect(2)
+    at.toggle(key="analytics_groups").set_value(True).run()
+    with_groups = page_filters(at, include_groups=True)
+    assert count(at, "Unanswered") == headline(data, with_groups)["unanswered"].value
+    assert count(at, "Cycles") == headline(data, with_groups)["cycles"].value  # volume always counts groups
+
+    today = datetime.now(UTC).date()
+    narrow = (today - timedelta(days=6), today)
+    at.toggle(key="analytics_groups").set_value(False)
+    at.date_input(key="analytics_dates").set_value(narrow).run()
+    assert count(at, "Cycles") == headline(data, Filters(*narrow))["cycles"].value
+
+    # Business hours: the same cycles, only the time inside open hours counts.
+    hours = BusinessHours.parse({day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")})
+    preferences.save_analytics_settings(admin.workspace_id, AnalyticsSettings(business_hours=hours))
+    try:
+        at = page_app(admin)
+        at.toggle(key="analytics_business").set_value(True).run()
+        assert_clean(at)
+        assert "Durations: business hours." in at.caption[1].value
+        business_data = engine_cycles(admin)
+        business = frt_summary(business_data, page_filters(at), business=True)
+        assert metric(at, "First response") == ui.duration(business.median)
+        assert business.count == wall.count and business.median <= wall.median
+
+        at.segmented_control(key="analytics_period").set_value("week").run()
+        assert_clean(at)
+        weeks = trends(business_data, page_filters(at), "week", business=True).frame
+        week = weeks.loc[weeks["frt_count"].idxmax(), "week"].date().isoformat()
+        at.session_state["analytics_frt_chart"] = {"selection": {"pick": [{"period": week}]}}
+        at.run()
+        assert_clean(at)
+        assert at.text[0].value == f"First responses of the cycles started in the week of {week}"
+        assert len(drill_rows(at)) == weeks["frt_count"].max()
+    finally:
+        preferences.save_analytics_settings(admin.workspace_id, None)
+
+
+# --- drill-down --------------------------------------------------------------------------------------------
+
+
+def test_drill_down_from_cards_bars_heatmap_cells_and_table_rows(admin):
+    at = page_app(admin)
+    data = engine_cycles(admin)
+    filters = page_filters(at)
+
+    at.button(key="drill_card_frt").click().run()
+    assert_clean(at)
+    rows = drill_rows(at)
+    assert len(rows) == frt_summary(data, filters).count and rows["frt"].notna().all()
+    assert rows["conversation"].str.fullmatch(r"conversations\?conversation=\d+").all()
+    assert at.text[0].value == "First response"
+
+    at.button(key="drill_card_messages_in").click().run()
+    assert drill_rows(at)["counted"].sum() == count(at, "Messages in")
+
+    # A stacked bar of the volume chart: one day's customer-initiated cycles.
+    series = trends(data, filters).frame
+    busiest = series.loc[series["inbound_cycles"].idxmax()]
+    day = busiest["day"].date().isoformat()
+    at.session_state["analytics_volume_chart"] = {
+        "selection": {"pick": [{"period": day, "initiator": "customer"}]}}
+    at.run()
+    assert_clean(at)
+    rows = drill_rows(at)
+    assert len(rows) == busiest["inbound_cycles"]
+    assert (rows["start"].dt.date.astype(str) == day).all() and (rows["initiator"] == "customer").all()
+    assert at.text[0].value == f"Customer-initiated cycles started on {day}"  # one drill-down at a time
+
+    # A bar of the FRT distribution.
+    open_tab(at, "First response")
+    buckets = frt_distribution(data, filters).set_index("bucket")["cycles"]
+    at.session_state["analytics_distribution_chart"] = {"selection": {"pick": [{"bucket": "1–5m"}]}}
+    at.run()
+    rows = drill_rows(at)
+    assert len(rows) == buckets["1–5m"] and rows["frt"].between(1, 5).all()
+    at.session_state["analytics_distribution_chart"] = {"selection": {"pick": [{"bucket": "unanswered"}]}}
+    at.run()
+    assert len(drill_rows(at)) == buckets["unanswered"] == count(at, "Unanswered")
+
+    # A heatmap cell: the cycles with inbound messages on that weekday and hour.
+    open_tab(at, "Heatmap")
+    cells = heatmap(data, filters)
+    top = cells.loc[cells["inbound_messages"].idxmax()]
+    at.session_state["analytics_heatmap_chart"] = {
+        "selection": {"pick": [{"weekday": int(top["weekday"]), "hour": int(top["hour"])}]}}
+    at.run()
+    assert_clean(at)
+    assert drill_rows(at)["counted"].sum() == top["inbound_messages"]
+    assert at.text[0].value.startswith(f"Inbound messages on {ui.WEEKDAY_NAMES[int(top['weekday'])]}s, ")
+
+    # A row of the per-inbox table.
+    open_tab(at, TABLES_TAB)
+    inboxes = table(at, "analytics_inbox_table")
+    at.session_state["analytics_inbox_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert_clean(at)
+    rows = drill_rows(at)
+    assert len(rows) == inboxes["cycles"].iloc[1] and (rows["inbox"] == inboxes["name"].iloc[1]).all()
+
+    at.button(key="analytics_drill_close_inbox").click().run()
+    assert not with_columns(at, "conversation", "counted")
+
+
+def test_charts_export_as_png(admin):
+    data = engine_cycles(admin)
+    image = ui.chart_png(ui.heatmap_chart(heatmap(data), data.timezone))
+    assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 5_000
+
+
+def test_selected_periods_read_from_text_or_epoch_milliseconds():
+    assert ui.selected_day("2026-11-03") == "2026-11-03"
+    assert ui.selected_day("2026-11-03T00:00:00.000Z") == "2026-11-03"
+    assert ui.selected_day(1_793_750_400_000) == "2026-11-04"
+    assert ui.selected_day(None) is None and ui.selected_day("soon") is None
+
+
+# --- settings ----------------------------------------------------------------------------------------------
+
+
+def save_button(at: AppTest):
+    return next(b for b in at.button if b.label == "Save settings")
+
+
+def test_settings_are_validated_then_saved_for_the_workspace(admin):
+    at = page_app(admin)
+    at.text_input(key="analytics_settings_timezone").input("Mars/Olympus")
+    at.session_state["analytics_settings_hours"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"weekday": "Tue", "start": "25:00", "end": "17:00"},
+                       {"weekday": "Wed", "start": "09:00", "end": "09:00"}]}
+    at.text_area(key="analytics_settings_holidays").input("2026-13-01")
+    save_button(at).click().run()
+    assert_clean(at)
+    shown = at.error[0].value
+    assert "The settings were not saved" in shown
+    assert "'Mars/Olympus' is not a known timezone" in shown
+    assert "row 1 (Tue): '25:00' is not a time of day; write times as HH:MM" in shown
+    assert "row 2 (Wed): 09:00–09:00 is empty" in shown
+    assert "Holidays: '2026-13-01' is not a date" in shown
+    assert "analytics" not in preferences.load(admin.workspace_id)  # nothing saved
+
+    try:
+        at.text_input(key="analytics_settings_timezone").input("Asia/Jakarta")
+        at.session_state["analytics_settings_hours"] = {
+            "edited_rows": {}, "deleted_rows": [],
+            "added_rows": [{"weekday": "Fri", "start": "22:00", "end": "06:00"},
+                           {"weekday": "Mon", "start": "08:00", "end": "12:00"},
+                           {"weekday": "Mon", "start": "13:00", "end": "17:00"}]}
+        at.text_area(key="analytics_settings_holidays").input("2026-12-25")
+        at.number_input(key="analytics_settings_frt").set_value(2.0)
+        save_button(at).click().run()
+        assert_clean(at)
+        assert not at.error
+        saved = preferences.analytics_settings(admin.workspace_id)
+        assert saved.timezone == "Asia/Jakarta" and saved.targets.frt == 120
+        assert saved.business_hours.weekly[4][0].overnight
+        assert [i.to_pair() for i in saved.business_hours.weekly[0]] == [["08:00", "12:00"], ["13:00", "17:00"]]
+        assert saved.business_hours.holidays == {date(2026, 12, 25)}
+        assert "Times in **Asia/Jakarta** (set in the settings)" in at.caption[1].value
+        assert "first response 2m 00s" in at.caption[1].value
+        data = engine_cycles(admin)
+        assert data.timezone == "Asia/Jakarta"
+        assert metric(at, "Within FRT target") == f"{frt_summary(data, page_filters(at)).within_target:.0%}"
+        assert table(at, "analytics_settings_hours").shape[0] == 3  # the form shows what was saved
+
+        next(b for b in at.button if b.label == "Back to defaults").click().run()
+        assert_clean(at)
+        assert preferences.analytics_settings(admin.workspace_id) == AnalyticsSettings()
+        assert "Times in **UTC**" in at.caption[1].value
+    finally:
+        preferences.save_analytics_settings(admin.workspace_id, None)
+
+
+# --- inputs the service does not return -------------------------------------------------------------------
+
+
+def test_missing_inputs_are_named_instead_of_numbers(admin, tmp_path, monkeypatch):
+    """A service without sender_user_id and solved_at: the cache records what the list and threads carried."""
+    source = Cache.for_workspace(admin)
+    page_app(admin)  # the shared cache is synced
+    monkeypatch.setenv("CEOX_DATA_DIR", str(tmp_path / "partial"))
+    target = Cache.for_workspace(admin).path
+    with sqlite3.connect(source.path) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    db = cache_store.connect(target, create=False)
+    with cache_store.transaction(db):
+        cache_store.write_available(db, {"inbox_id"})
+    db.close()
+
+    at = page_app(admin)
+    assert metric(at, "Resolution") == "—" and metric(at, "Solved") == "—"
+    captions = [c.value for c in at.caption]
+    assert captions.count("Not available: the service does not return solved_at.") == 2
+    assert metric(at, "First response") != "—"  # still computable: it needs no agent
+    assert at.multiselect(key="analytics_agents").disabled
+    open_tab(at, TABLES_TAB)
+    assert "Not available: the service does not return sender_user_id." in [i.value for i in at.info]
+    assert "resolution_median" not in table(at, "analytics_inbox_table")
+
+    at = page_app(admin, AGENTS)
+    assert at.info[0].value.startswith("Agent metrics are not available: the service does not return sender_user_id")
+
+
+# --- scoping -----------------------------------------------------------------------------------------------
+
+
+def test_the_manager_sees_every_inbox_and_the_analyst_only_its_own(admin, manager, analyst, api):
+    listed = {c.id: c.inbox_id for c in api.conversations.list(status="all")}
+    admin_cycles = count(page_app(admin), "Cycles")
+
+    at = page_app(manager)
+    conversations, _, _ = Cache.for_workspace(manager).frames()
+    assert set(conversations["id"]) == set(listed)
+    assert set(conversations["inbox_id"]) == {1, 2, 3, 4}
+    assert count(at, "Cycles") == admin_cycles
+    assert at.multiselect(key="analytics_inboxes").options == ["Sales", "Support", "Billing", "VIP"]
+    open_tab(at, TABLES_TAB)
+    assert set(table(at, "analytics_inbox_table")["name"]) == {"Sales", "Support", "Billing", "VIP"}
+    # The Manager cannot read /users; the members of its inboxes still name the agents.
+    assert "Budi Santoso" in set(table(at, "analytics_agent_table")["name"])
+
+    at = page_app(analyst)
+    conversations, _, _ = Cache.for_workspace(analyst).frames()
+    support = {i for i, inbox in listed.items() if inbox == 2}
+    assert set(conversations["id"]) == support
+    assert at.multiselect(key="analytics_inboxes").options == ["Support"]
+    assert 0 < count(at, "Cycles") < admin_cycles
+    open_tab(at, TABLES_TAB)
+    assert list(table(at, "analytics_inbox_table")["name"]) == ["Support"]
+    assert set(table(at, "analytics_device_table")["name"]) == {"Support Center"}
+    assert Cache.for_workspace(analyst).path != Cache.for_workspace(manager).path
+
+
+# --- agents ------------------------------------------------------------------------------------------------
+
+
+def test_agents_page_lists_activity_and_drills_down_per_agent(admin, manager):
+    at = page_app(admin, AGENTS)
+    data = engine_cycles(admin)
+    start, end = at.date_input(key="agents_dates").value
+    activity = agent_activity(data, Filters(start=start, end=end))
+    rows = table(at, "agents_table")
+    assert rows["first_replies"].sum() == activity["first_replies"].sum() == frt_summary(
+        data, Filters(start=start, end=end)).count
+    budi = rows[rows["agent"] == "Budi Santoso"].iloc[0]
+    assert budi["status"] == "online"
+    assert any(c.value.endswith("Agent names and statuses from the users list.") for c in at.caption)
+
+    at.session_state["agents_frt_chart"] = {"selection": {"pick": [{"agent_key": budi["agent_key"]}]}}
+    at.run()
+    assert_clean(at)
+    listed = drill_rows(at)
+    assert len(listed) == budi["first_replies"] and (listed["agent"] == "Budi Santoso").all()
+    at.segmented_control(key="agents_drill_metric").set_value("messages_out").run()
+    assert_clean(at)
+    assert drill_rows(at)["counted"].sum() == budi["outgoing_messages"]
+
+    at.session_state["agents_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert_clean(at)
+    assert at.text[0].value == rows["agent"].iloc[0]
+    assert len(drill_rows(at)) > 0
+
+    at = page_app(manager, AGENTS)
+    assert any("Agent names and statuses from the members of your inboxes" in c.value for c in at.caption)
+    assert "Budi Santoso" in set(table(at, "agents_table")["agent"])
+
+
+# --- live board --------------------------------------------------------------------------------------------
+
+
+def test_live_board_shows_who_waits_and_picks_up_new_messages(admin, api):
+    at = page_app(admin, LIVE)
+    data = engine_cycles(admin)
+    waiting = waiting_now(data, pd.Timestamp.now(tz="UTC"))
+    assert count(at, "Waiting now") == len(waiting)
+    assert count(at, "Over the FRT target") == int(waiting["breach"].sum())
+    conversations = data.conversations
+    open_one_to_one = (conversations["status"] == "open") & ~conversations["is_group"]
+    assert count(at, "Open conversations") == int(open_one_to_one.sum())
+    assert count(at, "Agents online") == 8  # the demo's online users
+    links = at.get("page_link")
+    assert len(links) == 3
+    first = int(waiting["conversation_id"].iloc[0])  # the longest wait, linked to the Conversations page
+    assert (links[0].proto.page, links[0].proto.query_string) == ("conversations", f"conversation={first}")
+    (inboxes,) = with_columns(at, "inbox", "open", "breaches")
+    assert inboxes["waiting"].sum() == len(waiting)
+
+    # A new customer message (from a contact whose name looks like HTML and Markdown) waits at once:
+    # the board's refresh fetches it, and the name only ever shows as table data.
+    api.sandbox.inbound(device_id=1, from_="+628770000001", name=XSS_NAME, body="Halo, ada yang bisa bantu?")
+    at.run()
+    assert_clean(at)
+    assert count(at, "Waiting now") == len(waiting) + 1
+    (shown,) = with_columns(at, "contact", "waiting")
+    assert XSS_NAME in set(shown["contact"])
+    assert not any("onerror" in text or "**bold**" in text for text in markdown_texts(at))
+

@@ -1,0 +1,1047 @@
+"""The Streamlit side of the analytics pages: sync with progress, the cached cycles, filters, cards,
+charts, drill-down and exports.
+
+Every number comes from `dashboard.analytics`, computed on one `Cycles` per (cache file, cache
+generation, settings): the cards, charts, tables and CSV files of a page are the same rule applied
+to the same rows. Data always comes from the cache of the session's own credential, so a scoped
+user sees only its inboxes. Contact, device and agent names are only ever shown through
+`st.dataframe`, `st.text` or chart data, never as Markdown.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ceox_api.errors import CeoxError
+from dashboard import preferences
+from dashboard.analytics import (
+    FRT_BUCKETS,
+    AnalyticsSettings,
+    Card,
+    Cycles,
+    Filters,
+    Missing,
+    build_cycles,
+    drill_down,
+    headline,
+)
+from dashboard.connection import Workspace
+from dashboard.device_history import relative_time
+from dashboard.feedback import explain_error
+from dashboard.sync import Cache, CacheInfo, SyncError, SyncReport
+
+CONVERSATIONS_PAGE = "conversations"  # url path of app_pages/conversations.py; it opens ?conversation=<id>
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+UNANSWERED = "unanswered"
+
+
+# --- formatting -----------------------------------------------------------------------------------
+
+
+def duration(seconds: float | None) -> str:
+    """"42s", "6m 41s", "3h 05m", "2d 4h"; "—" for no value."""
+    if seconds is None or not np.isfinite(seconds):
+        return "—"
+    seconds = round(float(seconds))
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds}s"
+    if seconds < 3600:
+        return f"{sign}{seconds // 60}m {seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{sign}{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"{sign}{seconds // 86400}d {seconds % 86400 // 3600}h"
+
+
+def minutes(values: Any) -> Any:
+    """Seconds to minutes (tables show durations as sortable numbers of minutes)."""
+    return values / 60
+
+
+# --- the cache and the cycles ------------------------------------------------------------------------
+
+
+def cache_for(workspace: Workspace) -> Cache:
+    return Cache.for_workspace(workspace)
+
+
+def settings_for(workspace: Workspace) -> AnalyticsSettings:
+    """The workspace's saved settings, with the browser's timezone unless one is set."""
+    return preferences.analytics_settings(workspace.workspace_id).resolved(st.context.timezone)
+
+
+def _flag(name: str, workspace: Workspace) -> str:
+    return f"analytics_{name}_{workspace.identity}"
+
+
+def run_sync(workspace: Workspace, cache: Cache, *, cold: bool) -> SyncReport | None:
+    """Refresh the cache with a progress bar; errors become messages. None when nothing was saved."""
+    title = "Syncing conversations for the first time…" if cold else "Refreshing conversations…"
+    with st.status(title, expanded=cold) as status:
+        bar = st.progress(0.0, text="Listing conversations…")
+        shown = [-1]
+
+        def progress(done: int, total: int) -> None:
+            percent = 100 if not total else done * 100 // total
+            if percent != shown[0]:  # one update per percent, not one per thread
+                shown[0] = percent
+                bar.progress(percent / 100, text=f"Fetched {done:,} of {total:,} conversation threads")
+
+        try:
+            with workspace.client() as client:
+                report = cache.refresh(client, on_progress=progress)
+        except SyncError as exc:
+            st.session_state[_flag("sync_failed", workspace)] = True
+            status.update(label="Sync incomplete", state="error", expanded=True)
+            st.warning(f"{exc} Figures below use what was fetched.", icon=":material/sync_problem:")
+            return exc.report
+        except CeoxError as exc:
+            st.session_state[_flag("sync_failed", workspace)] = True
+            status.update(label="Sync failed", state="error", expanded=True)
+            st.error(explain_error(exc), icon=":material/error:")
+            return None
+        st.session_state.pop(_flag("sync_failed", workspace), None)
+        changed = f"{report.fetched:,} conversation threads fetched"
+        status.update(label=f"Synced: {report.conversations:,} conversations, {report.messages:,} messages "
+                            f"({changed}, {report.seconds:.1f} s)", state="complete", expanded=False)
+    return report
+
+
+def ensure_synced(workspace: Workspace, cache: Cache) -> CacheInfo:
+    """The cache's state; on first open (no complete sync yet) a cold sync with progress first.
+
+    After "Clear cache", or after a failed sync, nothing starts by itself: a button does. Stops the
+    page when there is no data to show.
+    """
+    info = cache.info()
+    if info.last_synced_at is not None:
+        return info
+    if st.session_state.get(_flag("cleared", workspace)) or st.session_state.get(_flag("sync_failed", workspace)):
+        cleared = st.session_state.get(_flag("cleared", workspace))
+        st.info("The analytics cache of this workspace was cleared." if cleared else
+                "The last sync did not complete.", icon=":material/cloud_sync:")
+        if st.button("Sync now", icon=":material/sync:", key="analytics_sync_now"):
+            st.session_state.pop(_flag("cleared", workspace), None)
+            run_sync(workspace, cache, cold=not info.conversations)
+            info = cache.info()
+    else:
+        run_sync(workspace, cache, cold=True)
+        info = cache.info()
+    if not info.conversations:
+        if info.last_synced_at is not None:
+            st.info("This workspace has no conversations you may see yet.", icon=":material/forum:")
+        st.stop()
+    return info
+
+
+def sync_bar(workspace: Workspace, cache: Cache, info: CacheInfo) -> CacheInfo:
+    """"Synced N min ago", with Refresh (warm: only what changed) and Clear cache."""
+    now = datetime.now(UTC)
+    text, refresh, clear = st.columns([6, 1, 1], vertical_alignment="center")
+    synced = relative_time(info.last_synced_at, now) if info.last_synced_at else "not completely"
+    text.caption(f"Synced {synced} · {info.conversations:,} conversations · {info.messages:,} messages "
+                 "(metadata only, no message text) in this dashboard's cache for your credential.")
+    if refresh.button("Refresh", icon=":material/sync:", key="analytics_refresh",
+                      help="Fetch only the conversations that changed since the last sync."):
+        report = run_sync(workspace, cache, cold=False)
+        if report is not None:
+            st.toast(f"Refreshed: {report.fetched:,} changed conversations fetched.", icon=":material/sync:")
+        info = cache.info()
+    if clear.button("Clear cache", icon=":material/delete_sweep:", key="analytics_clear",
+                    help="Delete this dashboard's copy of the conversations; the next sync fetches everything."):
+        cache.clear()
+        st.session_state[_flag("cleared", workspace)] = True
+        st.rerun()
+    return info
+
+
+@st.cache_resource(max_entries=6, show_spinner="Computing cycles…")
+def _cycles(path: str, generation: int, synced: str, available: tuple[str, ...], settings_json: str,
+            _cache: Cache) -> Cycles:
+    conversations, messages, available_now = _cache.frames()
+    return build_cycles(conversations, messages, AnalyticsSettings.from_dict(json.loads(settings_json)),
+                        available_now)
+
+
+def cycles(cache: Cache, info: CacheInfo, settings: AnalyticsSettings) -> Cycles:
+    """The cycles of the cached conversations, built once per cache generation and settings.
+
+    Keyed by the cache file (workspace and credential identity), so two credentials never share them.
+    """
+    return _cycles(str(cache.path), info.generation, str(info.last_synced_at), tuple(sorted(info.available)),
+                   json.dumps(settings.to_dict(), sort_keys=True), cache)
+
+
+# --- names -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Names:
+    """Inbox and agent names as this credential may read them (ids otherwise)."""
+
+    inboxes: dict[int, str] = field(default_factory=dict)
+    agents: dict[int, str] = field(default_factory=dict)
+    statuses: dict[int, str] = field(default_factory=dict)  # user id → online / idle / offline
+    agent_inboxes: dict[int, list[int]] = field(default_factory=dict)
+    people_from: str = ""  # "users", "inbox members" or "" (names unreadable)
+
+    def inbox(self, inbox_id: Any) -> str:
+        if inbox_id is None or pd.isna(inbox_id):
+            return "no inbox"
+        return self.inboxes.get(int(inbox_id)) or f"inbox #{int(inbox_id)}"
+
+    def agent(self, agent_id: Any) -> str:
+        if agent_id is None or pd.isna(agent_id):
+            return "API / no agent"  # sent through the API, or (for cycles) not answered
+        return self.agents.get(int(agent_id)) or f"agent #{int(agent_id)}"
+
+
+def _load_names(workspace: Workspace, can_list_users: bool) -> Names:
+    inboxes: dict[int, str] = {}
+    people: dict[int, Any] = {}
+    source = ""
+    with workspace.client() as client:
+        try:
+            listed = client.inboxes.list()
+            inboxes = {i.id: i.name for i in listed}
+        except CeoxError:
+            listed = []
+        if can_list_users:
+            try:
+                people = {u.id: u for u in client.users.list()}
+                source = "users"
+            except CeoxError:
+                people = {}
+        if not source:
+            # Without users.manage, the members of the inboxes this credential sees still have names.
+            for inbox in listed:
+                try:
+                    people.update({u.id: u for u in client.inboxes.members(inbox.id)})
+                except CeoxError:
+                    continue
+            source = "inbox members" if people else ""
+    return Names(inboxes, {i: u.name for i, u in people.items() if u.name},
+                 {i: u.status for i, u in people.items() if u.status},
+                 {i: list(u.inbox_ids) for i, u in people.items()}, source)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=100)
+def _names(identity: str, can_list_users: bool, _workspace: Workspace) -> Names:
+    return _load_names(_workspace, can_list_users)
+
+
+@st.cache_data(ttl=15, show_spinner=False, max_entries=100)
+def _live_names(identity: str, can_list_users: bool, _workspace: Workspace) -> Names:
+    return _load_names(_workspace, can_list_users)
+
+
+def names(workspace: Workspace, *, live: bool = False) -> Names:
+    """Inbox and agent names (and agents' statuses): from the users list when this credential may read
+    it, else from the members of the inboxes it sees. `live`: at most 15 s old, for the live board."""
+    return (_live_names if live else _names)(workspace.identity, workspace.can("users.manage"), workspace)
+
+
+def people_caption(who: Names) -> str:
+    if who.people_from == "users":
+        return "Agent names and statuses from the users list."
+    if who.people_from == "inbox members":
+        return ("Agent names and statuses from the members of your inboxes (the full users list needs "
+                "users.manage); others show as agent #id.")
+    return "Agents show as agent #id: this credential cannot read user names."
+
+
+def device_names(data: Cycles) -> dict[int, str]:
+    conversations = data.conversations.dropna(subset=["device_id"]).drop_duplicates("device_id", keep="last")
+    return {int(d): (str(n) if pd.notna(n) else f"device #{int(d)}")
+            for d, n in zip(conversations["device_id"], conversations["device_name"], strict=True)}
+
+
+# --- filters ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    filters: Filters
+    business: bool
+    period: str  # "day" or "week"
+
+
+def today(data: Cycles) -> date:
+    return datetime.now(data.settings.zone).date()
+
+
+def filter_bar(data: Cycles, who: Names, prefix: str, *, dates: bool = True, devices: bool = True,
+               agents: bool = True, period: bool = True) -> View:
+    """Date range (default: the last 30 days), device, inbox and agent, group chats, wall clock or
+    business hours, and day or week; empty selections mean "all"."""
+    cycles = data.cycles
+    first_row = st.columns([2] * (1 + dates + devices + agents))
+    column = 0
+    start = end = None
+    if dates:
+        last = today(data)
+        first_day = cycles["day"].min().date() if len(cycles) else last
+        # A day of margin: the local date moves when the timezone setting changes.
+        latest = max(last, cycles["day"].max().date() if len(cycles) else last) + timedelta(days=1)
+        picked = first_row[0].date_input(
+            "Cycles started", value=(last - timedelta(days=29), last),
+            min_value=min(first_day, last - timedelta(days=29)), max_value=latest, key=f"{prefix}_dates",
+            help=f"Local dates in {data.timezone}, both days included.")
+        start, end = _date_range(picked, last)
+        column = 1
+    device_ids = None
+    if devices:
+        device_label = device_names(data)
+        chosen = first_row[column].multiselect("Devices", sorted(device_label), key=f"{prefix}_devices",
+                                               format_func=lambda d: device_label.get(d, f"device #{d}"),
+                                               placeholder="All devices")
+        device_ids = frozenset(chosen) if chosen else None
+        column += 1
+    inbox_ids = None
+    has_inbox = "inbox_id" in data.available
+    inbox_options = _options(cycles["inbox_id"]) if has_inbox else []
+    chosen = first_row[column].multiselect(
+        "Inboxes", inbox_options, key=f"{prefix}_inboxes", format_func=who.inbox, disabled=not has_inbox,
+        placeholder="All inboxes" if has_inbox else "Not available",
+        help=None if has_inbox else "The service does not return inbox_id.")
+    inbox_ids = frozenset(chosen) if chosen else None
+    column += 1
+    agent_ids = None
+    if agents:
+        has_agent = "sender_user_id" in data.available
+        chosen = first_row[column].multiselect(
+            "Agents", _options(cycles["agent_id"]) if has_agent else [], key=f"{prefix}_agents", format_func=who.agent,
+            disabled=not has_agent, placeholder="All agents" if has_agent else "Not available",
+            help="The first responder of each cycle; replies and messages count for their own sender."
+            if has_agent else "The service does not return sender_user_id.")
+        agent_ids = frozenset(chosen) if chosen else None
+    toggles = st.columns([2, 2, 2, 3] if period else [2, 2, 5])
+    include_groups = toggles[0].toggle("Include group chats", key=f"{prefix}_groups",
+                                       help="Response metrics leave group chats out unless this is on; "
+                                            "volume and the heatmap always count them.")
+    business = toggles[1].toggle("Business hours", key=f"{prefix}_business",
+                                 help="Count only the time inside the business hours of the settings.")
+    chosen_period = "day"
+    if period:
+        chosen_period = toggles[2].segmented_control("Trend by", ["day", "week"], default="day",
+                                                     key=f"{prefix}_period", required=True) or "day"
+    filters = Filters(start=start, end=end, device_ids=device_ids, inbox_ids=inbox_ids, agent_ids=agent_ids,
+                      include_groups=include_groups)
+    return View(filters, business, chosen_period)
+
+
+def _date_range(picked: Any, fallback: date) -> tuple[date, date]:
+    """A (start, end) pair from the date input, which holds one date while a range is being picked."""
+    if isinstance(picked, date):
+        return picked, picked
+    values = [d for d in (picked or ()) if d is not None]
+    if not values:
+        return fallback - timedelta(days=29), fallback
+    return min(values), max(values)
+
+
+def _options(column: pd.Series) -> list[int | None]:
+    values = pd.array(column, dtype="Int64")
+    ids = sorted({int(v) for v in values[~values.isna()]})
+    return ids + ([None] if values.isna().any() else [])
+
+
+def timezone_source(workspace: Workspace) -> str:
+    if preferences.analytics_settings(workspace.workspace_id).timezone:
+        return "set in the settings"
+    return "your browser's" if st.context.timezone else "your browser did not say which is its own"
+
+
+def rule_caption(data: Cycles, view: View, source: str, *, changes: bool = True) -> None:
+    """The timezone, the cohort rule and the duration mode (and what changes compare), stated on the page."""
+    settings = data.settings
+    mode = "business hours" if view.business else "wall clock"
+    if view.business and settings.business_hours.always_open:
+        mode += " (no business hours are set, so equal to wall clock)"
+    filters = view.filters
+    against = ""
+    if changes and filters.start is not None and filters.end is not None:
+        against = f"Changes are against the previous {(filters.end - filters.start).days + 1} days. "
+    st.caption(f"Times in **{data.timezone}** ({source}). Bucketed by cycle start in {data.timezone}: a "
+               f"cycle counts in the day, week and hour in which it started. Durations: {mode}. {against}"
+               f"Targets: first response {duration(settings.targets.frt)}, reply {duration(settings.targets.reply)}, "
+               f"resolution {duration(settings.targets.resolution)}; a new cycle after "
+               f"{duration(settings.session_gap)} of silence or after the conversation was solved.")
+
+
+# --- cards -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    key: str
+    label: str
+    kind: str  # "count", "duration" or "share"
+    help: str
+    lower_is_better: bool = False
+
+
+CARDS = (
+    CardSpec("cycles", "Cycles", "count", "Conversation cycles that started in the range (group chats "
+             "included). A cycle starts at a conversation's first message, after a long silence, or after a solve."),
+    CardSpec("messages_in", "Messages in", "count", "Customer messages in the cycles that started in the range."),
+    CardSpec("messages_out", "Messages out", "count", "Messages sent in those cycles (by agents and by the API)."),
+    CardSpec("contacts", "Contacts", "count", "Distinct contacts with a cycle in the range."),
+    CardSpec("solved", "Solved", "count", "Cycles that contain their conversation's solve."),
+    CardSpec("frt", "First response", "duration", "From the first customer message of a cycle to the "
+             "first reply in it; customer-initiated cycles only.", lower_is_better=True),
+    CardSpec("frt_within", "Within FRT target", "share", "Share of answered cycles whose first "
+             "response came within the target."),
+    CardSpec("unanswered", "Unanswered", "count", "Customer-initiated cycles without any reply: still "
+             "waiting, or missed.", lower_is_better=True),
+    CardSpec("reply", "Reply time", "duration", "After the first reply: from each run of customer "
+             "messages to the next reply.", lower_is_better=True),
+    CardSpec("resolution", "Resolution", "duration", "From the start of the cycle to the conversation's "
+             "solve.", lower_is_better=True),
+)
+CARD_LABELS = {spec.key: spec.label for spec in CARDS} | {
+    "inbound_cycles": "Customer-initiated cycles", "outbound_cycles": "Business-initiated cycles",
+    "inbound_messages": "Inbound messages"}
+
+
+def _delta(spec: CardSpec, card: Card) -> str | None:
+    change = card.change
+    if change is None:
+        return None
+    if spec.kind == "duration":
+        return f"{'+' if change >= 0 else '-'}{duration(abs(change))}"
+    if spec.kind == "share":
+        return f"{change * 100:+.1f} pp"
+    ratio = card.change_ratio
+    return f"{change:+,.0f}" + (f" ({ratio:+.0%})" if ratio is not None else "")
+
+
+def _value(spec: CardSpec, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if spec.kind == "duration":
+        return duration(value)
+    if spec.kind == "share":
+        return f"{value:.0%}"
+    return f"{value:,.0f}"
+
+
+def _detail(spec: CardSpec, card: Card, cards: dict[str, Card | Missing]) -> str:
+    summary = card.summary
+    if spec.key == "cycles":
+        inbound, outbound = cards.get("inbound_cycles"), cards.get("outbound_cycles")
+        if isinstance(inbound, Card) and isinstance(outbound, Card):
+            return f"{inbound.value:,.0f} customer- · {outbound.value:,.0f} business-initiated"
+    if summary is None:
+        return ""
+    if not summary.count:
+        return "no values in this range"
+    if spec.kind == "share":
+        return f"of {summary.count:,} answered cycles · target {duration(summary.target)}"
+    within = "—" if summary.within_target is None else f"{summary.within_target:.0%}"
+    return (f"median · mean {duration(summary.mean)} · p90 {duration(summary.p90)} · n {summary.count:,} · "
+            f"{within} within {duration(summary.target)}")
+
+
+def show_cards(data: Cycles, view: View, *, on_drill: Callable[[dict], None], per_row: int = 5) -> dict:
+    """The headline cards with the change against the previous period of equal length, each with a
+    button listing the cycles behind it. Returns the cards (Card or Missing by key)."""
+    cards = headline(data, view.filters, view.business)
+    for row_start in range(0, len(CARDS), per_row):
+        columns = st.columns(per_row)
+        for column, spec in zip(columns, CARDS[row_start:row_start + per_row], strict=False):
+            card = cards[spec.key]
+            with column.container(border=True):
+                if isinstance(card, Missing):
+                    st.metric(spec.label, "—", help=spec.help)
+                    st.caption(f"Not available: the service does not return {card.input}.")
+                    continue
+                st.metric(spec.label, _value(spec, card.value), delta=_delta(spec, card),
+                          delta_color="inverse" if spec.lower_is_better else "normal", help=spec.help)
+                st.caption(_detail(spec, card, cards) or " ")
+                st.button("Conversations", key=f"drill_card_{spec.key}", icon=":material/list:", type="tertiary",
+                          help=f"List the cycles behind “{spec.label}”.", on_click=on_drill,
+                          args=({"metric": spec.key, "source": "cards", "label": spec.label},))
+    return cards
+
+
+def _range_text(filters: Filters) -> str:
+    if filters.start is None or filters.end is None:
+        return "all dates"
+    return f"{filters.start:%Y-%m-%d} to {filters.end:%Y-%m-%d}"
+
+
+# --- drill-down ----------------------------------------------------------------------------------------
+
+
+class Drill:
+    """Which number's cycles are listed, kept in session state under `key` as a plain dict:
+    metric, source (where the list shows), label and the selectors of `drill_down`."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.seen_key = f"{key}_seen"
+
+    def set(self, drill: dict) -> None:
+        st.session_state[self.key] = drill
+
+    def clear(self) -> None:
+        st.session_state.pop(self.key, None)
+
+    @property
+    def current(self) -> dict | None:
+        return st.session_state.get(self.key)
+
+    def take(self, source: str, selection: Any, make: Callable[[Any], dict | None]) -> None:
+        """Open a drill-down from a chart or table selection when that selection changed."""
+        marker = json.dumps(selection, sort_keys=True, default=str)
+        seen = st.session_state.setdefault(self.seen_key, {})
+        if seen.get(source) == marker:
+            return
+        seen[source] = marker
+        if selection:
+            drill = make(selection)
+            if drill is not None:
+                self.set(drill | {"source": source})
+
+    def show(self, source: str, data: Cycles, view: View, who: Names) -> None:
+        """The cycles behind the selected number, if it was picked in `source`."""
+        drill = self.current
+        if not drill or drill.get("source") != source:
+            return
+        with st.container(border=True):
+            head, close = st.columns([8, 1], vertical_alignment="center")
+            head.markdown("**Conversations behind the number**")
+            close.button("Close", key=f"{self.key}_close_{source}", icon=":material/close:", type="tertiary",
+                         on_click=self.clear)
+            st.text(drill["label"])
+            frame = drill_frame(data, view, drill)
+            if isinstance(frame, Missing):
+                st.info(f"Not available: the service does not return {frame.input}.")
+                return
+            shown = display_cycles(frame, data, who, view.business)
+            unit = "cycle" if len(frame) == 1 else "cycles"
+            total = int(frame["contribution"].sum())
+            counted = {"messages_in": "messages", "messages_out": "messages", "inbound_messages": "inbound messages",
+                       "reply": "reply times", "frt_within": "within target"}.get(drill["metric"])
+            summary = (f"{len(frame):,} {unit} in {frame['conversation_id'].nunique():,} conversations, "
+                       f"cycles started {_range_text(view.filters)}")
+            st.caption(summary + (f"; {total:,} {counted} in all" if counted else "") +
+                       ". Each row is a cycle; open the conversation from its number.")
+            st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(shown), 1)),
+                         key=f"{self.key}_table_{source}", column_config=cycle_columns(data, view.business))
+
+
+def drill_frame(data: Cycles, view: View, drill: dict) -> pd.DataFrame | Missing:
+    """`drill_down` for a drill dict (selectors as JSON-able values)."""
+    group = drill.get("group")
+    cell = drill.get("cell")
+    return drill_down(data, drill["metric"], view.filters, view.business,
+                      day=date.fromisoformat(drill["day"]) if drill.get("day") else None,
+                      week=date.fromisoformat(drill["week"]) if drill.get("week") else None,
+                      cell=(int(cell[0]), int(cell[1])) if cell else None,
+                      group=(group[0], None if group[1] is None else int(group[1])) if group else None,
+                      bucket=drill.get("bucket"))
+
+
+def conversation_links(ids: pd.Series) -> pd.Series:
+    """Relative links to the Conversations page, which opens `?conversation=<id>`."""
+    return ids.map(lambda i: f"{CONVERSATIONS_PAGE}?conversation={int(i)}")
+
+
+def link_column(label: str = "Conversation") -> Any:
+    return st.column_config.LinkColumn(label, display_text=r"conversation=(\d+)$",
+                                       help="Opens the conversation on the Conversations page")
+
+
+def local_times(times: pd.Series, data: Cycles) -> pd.Series:
+    return pd.Series(pd.DatetimeIndex(times).tz_convert(data.settings.zone).tz_localize(None), index=times.index)
+
+
+def display_cycles(frame: pd.DataFrame, data: Cycles, who: Names, business: bool) -> pd.DataFrame:
+    """Drill-down rows for a table: one per cycle, names instead of ids, local times, minutes."""
+    frt = frame["frt_business_s" if business else "frt_s"]
+    resolution = frame["resolution_business_s" if business else "resolution_s"]
+    shown = pd.DataFrame({
+        "conversation": conversation_links(frame["conversation_id"]),
+        "contact": frame["contact_name"].fillna(""),
+        "phone": frame["contact_phone"].fillna(""),
+        "device": frame["device_name"].fillna(""),
+        "inbox": frame["inbox_id"].map(who.inbox) if "inbox_id" in data.available else "",
+        "agent": frame["agent_id"].map(who.agent) if "sender_user_id" in data.available else "",
+        "start": local_times(frame["start"], data),
+        "initiator": frame["initiator"].astype("string").map({"inbound": "customer", "outbound": "business"}),
+        "state": frame["state"].astype("string"),
+        "frt": minutes(frt),
+        "messages_in": frame["messages_in"],
+        "messages_out": frame["messages_out"],
+        "resolution": minutes(resolution),
+        "counted": frame["contribution"],
+        "group": frame["is_group"],
+    })
+    return shown
+
+
+def cycle_columns(data: Cycles, business: bool) -> dict[str, Any]:
+    mode = " (business)" if business else ""
+    return {
+        "conversation": link_column(),
+        "contact": st.column_config.TextColumn("Contact"),
+        "phone": st.column_config.TextColumn("Phone"),
+        "device": st.column_config.TextColumn("Device"),
+        "inbox": st.column_config.TextColumn("Inbox"),
+        "agent": st.column_config.TextColumn("First responder"),
+        "start": st.column_config.DatetimeColumn(f"Cycle start ({data.timezone})", format="YYYY-MM-DD HH:mm"),
+        "initiator": st.column_config.TextColumn("Started by"),
+        "state": st.column_config.TextColumn("State"),
+        "frt": st.column_config.NumberColumn(f"First response{mode}, min", format="%.1f"),
+        "messages_in": st.column_config.NumberColumn("In"),
+        "messages_out": st.column_config.NumberColumn("Out"),
+        "resolution": st.column_config.NumberColumn(f"Resolution{mode}, min", format="%.1f"),
+        "counted": st.column_config.NumberColumn("Counts", help="What this cycle adds to the number"),
+        "group": st.column_config.CheckboxColumn("Group"),
+    }
+
+
+# --- charts --------------------------------------------------------------------------------------------
+
+
+def period_keys(values: pd.Series) -> pd.Series:
+    """Local dates as "YYYY-MM-DD" text: charts select them exactly, with no timezone guesswork."""
+    return pd.DatetimeIndex(values).strftime("%Y-%m-%d").astype(str)
+
+
+def selected(state: Any, name: str) -> list[dict]:
+    """The points of a chart's named selection, from `st.altair_chart(..., on_select="rerun")`."""
+    try:
+        points = state["selection"][name]
+    except (KeyError, TypeError):
+        return []
+    return points if isinstance(points, list) else []
+
+
+def selected_day(value: Any) -> str | None:
+    """A selected period as "YYYY-MM-DD" (text from the chart data, or epoch milliseconds)."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10]).isoformat()
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000, UTC).date().isoformat()
+    return None
+
+
+def volume_chart(frame: pd.DataFrame, period: str) -> alt.Chart:
+    """Cycles started per period, customer- and business-initiated stacked; a click selects a bar part."""
+    long = pd.DataFrame({
+        "period": np.tile(period_keys(frame[period]), 2),
+        "initiator": np.repeat(["customer", "business"], len(frame)),
+        "cycles": np.concatenate([frame["inbound_cycles"].to_numpy(), frame["outbound_cycles"].to_numpy()]),
+    })
+    pick = alt.selection_point(name="pick", fields=["period", "initiator"])
+    return alt.Chart(long, title=f"Cycles started per {period}").mark_bar().encode(
+        x=_period_axis(period),
+        y=alt.Y("cycles:Q", title="cycles", stack="zero"),
+        color=alt.Color("initiator:N", title="started by", scale=alt.Scale(domain=["customer", "business"])),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+        tooltip=[alt.Tooltip("period:N", title=period), "initiator:N", "cycles:Q"],
+    ).add_params(pick).properties(height=260)
+
+
+def frt_chart(frame: pd.DataFrame, period: str, business: bool) -> alt.Chart:
+    """Median first response per period as bars, mean as ticks beside them; a click selects a period."""
+    data = pd.DataFrame({
+        "period": period_keys(frame[period]),
+        "median_min": minutes(frame["frt_median"]).round(2),
+        "mean_min": minutes(frame["frt_mean"]).round(2),
+        "p90_min": minutes(frame["frt_p90"]).round(2),
+        "answered": frame["frt_count"],
+        "within": (frame["frt_within"] * 100).round(1),
+    })
+    pick = alt.selection_point(name="pick", fields=["period"])
+    mode = ", business hours" if business else ""
+    # Means sit in the tooltip: a few long waits make them many times the median, which would flatten the bars.
+    tooltip = [alt.Tooltip("period:N", title=period), alt.Tooltip("median_min:Q", title="median, min"),
+               alt.Tooltip("mean_min:Q", title="mean, min"), alt.Tooltip("p90_min:Q", title="p90, min"),
+               alt.Tooltip("answered:Q", title="answered cycles"), alt.Tooltip("within:Q", title="% within target")]
+    return alt.Chart(data, title=f"Median first response per {period}{mode} (hover for mean and p90)").mark_bar(
+    ).encode(
+        x=_period_axis(period), y=alt.Y("median_min:Q", title="minutes"),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)), tooltip=tooltip,
+    ).add_params(pick).properties(height=260)
+
+
+def _period_axis(period: str) -> alt.X:
+    return alt.X("period:O", title=f"{period} (local)" if period == "day" else "week (Monday, local)",
+                 axis=alt.Axis(labelExpr="slice(datum.value, 5)", labelAngle=-45, labelOverlap="greedy"))
+
+
+def distribution_chart(frame: pd.DataFrame) -> alt.Chart:
+    order = [label for label, _ in FRT_BUCKETS] + [UNANSWERED]
+    pick = alt.selection_point(name="pick", fields=["bucket"])
+    return alt.Chart(frame[["bucket", "cycles"]], title="First response time, answered cycles per bucket").mark_bar(
+    ).encode(
+        x=alt.X("bucket:N", sort=order, title="first response", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("cycles:Q", title="cycles"),
+        color=alt.condition(alt.datum.bucket == UNANSWERED, alt.value("#9ca3af"), alt.value("#2563eb")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+        tooltip=["bucket:N", "cycles:Q"],
+    ).add_params(pick).properties(height=260)
+
+
+def heatmap_chart(frame: pd.DataFrame, timezone: str) -> alt.Chart:
+    pick = alt.selection_point(name="pick", fields=["weekday", "hour"])
+    names = json.dumps(list(DAY_NAMES))
+    return alt.Chart(frame, title=f"Inbound messages by weekday and hour ({timezone})").mark_rect().encode(
+        x=alt.X("hour:O", title="hour", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("weekday:O", title=None, axis=alt.Axis(labelExpr=f"{names}[datum.value]", labelOverlap=False)),
+        color=alt.Color("inbound_messages:Q", title="messages", scale=alt.Scale(scheme="blues")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5)),
+        tooltip=[alt.Tooltip("weekday:O"), "hour:O", alt.Tooltip("inbound_messages:Q", title="inbound messages"),
+                 alt.Tooltip("cycles_started:Q", title="cycles started")],
+    ).add_params(pick).properties(height=alt.Step(30))
+
+
+def agent_frt_chart(frame: pd.DataFrame, business: bool) -> alt.Chart:
+    """Median first response per agent; `frame` is `agent_display`'s table (minutes)."""
+    data = pd.DataFrame({"agent": frame["agent"], "agent_key": frame["agent_key"],
+                         "median_min": frame["frt_median"].round(2), "mean_min": frame["frt_mean"].round(2),
+                         "first_replies": frame["first_replies"]})
+    pick = alt.selection_point(name="pick", fields=["agent_key"])
+    mode = ", business hours" if business else ""
+    tooltip = ["agent:N", alt.Tooltip("median_min:Q", title="median, min"),
+               alt.Tooltip("mean_min:Q", title="mean, min"), alt.Tooltip("first_replies:Q", title="first replies")]
+    return alt.Chart(data, title=f"Median first response by agent{mode} (hover for the mean)").mark_bar().encode(
+        y=alt.Y("agent:N", sort=alt.EncodingSortField("median_min", order="ascending"), title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=220)),
+        x=alt.X("median_min:Q", title="minutes"),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)), tooltip=tooltip, detail="agent_key:N",
+    ).add_params(pick).properties(height=alt.Step(26))
+
+
+def chart_png(chart: alt.TopLevelMixin) -> bytes:
+    """The chart as a PNG image (vl-convert renders it; loaded only when someone downloads one)."""
+    buffer = io.BytesIO()
+    chart.save(buffer, format="png", scale_factor=2)
+    return buffer.getvalue()
+
+
+def png_button(chart: alt.TopLevelMixin, file_name: str, key: str) -> None:
+    st.download_button("PNG", data=lambda: chart_png(chart), file_name=file_name, mime="image/png",
+                       key=key, icon=":material/image:", type="tertiary", on_click="ignore",
+                       help="Download this chart as a PNG image")
+
+
+def csv_button(label: str, make: Callable[[], str | Missing], file_name: str, key: str) -> None:
+    def data() -> bytes:
+        text = make()
+        if isinstance(text, Missing):
+            return f"# {text}\n".encode()
+        return text.encode("utf-8")
+
+    st.download_button(label, data=data, file_name=file_name, mime="text/csv", key=key,
+                       icon=":material/download:", on_click="ignore")
+
+
+def selected_rows(state: Any) -> list[int]:
+    """The selected row positions of an `st.dataframe(..., on_select="rerun")`."""
+    try:
+        rows = state["selection"]["rows"]
+    except (KeyError, TypeError):
+        return []
+    return [int(r) for r in rows] if isinstance(rows, list) else []
+
+
+def period_drill(metric: str, period: str, day: str | None, what: str) -> dict | None:
+    if day is None:
+        return None
+    when = f"on {day}" if period == "day" else f"in the week of {day}"
+    return {"metric": metric, period: day, "label": f"{what} {when}"}
+
+
+# --- settings ------------------------------------------------------------------------------------------
+
+SETTINGS_ERRORS = "analytics_settings_errors"
+SETTINGS_KEYS = {name: f"analytics_settings_{name}" for name in
+                 ("timezone", "hours", "holidays", "frt", "reply", "resolution", "gap")}
+_LABEL_DAYS = {label: key for key, label in preferences.DAY_LABELS.items()}
+
+
+def _hours_frame(settings: AnalyticsSettings) -> pd.DataFrame:
+    rows = preferences.hours_rows(settings.business_hours)
+    return pd.DataFrame({"weekday": [preferences.DAY_LABELS[r.weekday] for r in rows],
+                         "start": [r.start for r in rows], "end": [r.end for r in rows]},
+                        columns=["weekday", "start", "end"]).astype("string")
+
+
+def edited_rows(original: pd.DataFrame, state: Any) -> list[preferences.HoursRow]:
+    """The editor's rows after its edits (`edited_rows` / `added_rows` / `deleted_rows` by position)."""
+    state = state if isinstance(state, dict) else {}
+    rows = [dict(r) for r in original.to_dict("records")]
+    for position, change in (state.get("edited_rows") or {}).items():
+        rows[int(position)].update(change)
+    deleted = {int(p) for p in state.get("deleted_rows") or ()}
+    rows = [r for i, r in enumerate(rows) if i not in deleted] + list(state.get("added_rows") or ())
+
+    def text(value: Any) -> str | None:
+        return None if value is None or pd.isna(value) or not str(value).strip() else str(value).strip()
+
+    return [preferences.HoursRow(_LABEL_DAYS.get(text(r.get("weekday")) or "", text(r.get("weekday"))),
+                                 text(r.get("start")), text(r.get("end"))) for r in rows]
+
+
+def _save_settings(workspace: Workspace, original: pd.DataFrame) -> None:
+    state = st.session_state
+    settings, problems = preferences.settings_from_form(
+        timezone=state.get(SETTINGS_KEYS["timezone"]) or "",
+        hours=edited_rows(original, state.get(SETTINGS_KEYS["hours"])),
+        holidays=state.get(SETTINGS_KEYS["holidays"]) or "",
+        frt_minutes=state.get(SETTINGS_KEYS["frt"]), reply_minutes=state.get(SETTINGS_KEYS["reply"]),
+        resolution_hours=state.get(SETTINGS_KEYS["resolution"]), session_gap_hours=state.get(SETTINGS_KEYS["gap"]))
+    if problems:
+        state[SETTINGS_ERRORS] = problems
+        return
+    preferences.save_analytics_settings(workspace.workspace_id, settings)
+    _reload_form()
+    st.toast("Analytics settings saved for this workspace.", icon=":material/check:")
+
+
+def _reset_settings(workspace: Workspace) -> None:
+    preferences.save_analytics_settings(workspace.workspace_id, None)
+    _reload_form()
+    st.toast("Analytics settings are back to the defaults.", icon=":material/restart_alt:")
+
+
+def _reload_form() -> None:
+    for key in [*SETTINGS_KEYS.values(), SETTINGS_ERRORS]:
+        st.session_state.pop(key, None)
+
+
+def settings_panel(workspace: Workspace) -> None:
+    """Timezone, business hours (several intervals a day, overnight, holidays), targets and session gap,
+    saved for the workspace; problems are listed and nothing is saved until they are fixed."""
+    saved = preferences.analytics_settings(workspace.workspace_id)
+    problems = st.session_state.get(SETTINGS_ERRORS)
+    with st.expander("Settings: timezone, business hours, targets", icon=":material/tune:", expanded=bool(problems)):
+        if problems:
+            st.error("The settings were not saved:\n" + "\n".join(f"- {p}" for p in problems), icon=":material/error:")
+        original = _hours_frame(saved)
+        with st.form("analytics_settings_form", border=False):
+            browser = st.context.timezone or "UTC"
+            st.text_input("Timezone", value=saved.timezone or "", key=SETTINGS_KEYS["timezone"],
+                          placeholder=f"your browser's ({browser})",
+                          help="An IANA name such as Asia/Jakarta; empty: your browser's timezone.")
+            st.markdown("**Business hours**: one row per open interval, several per day allowed. An end before "
+                        "the start runs overnight (22:00–06:00). No rows: open around the clock.")
+            st.data_editor(original, key=SETTINGS_KEYS["hours"], num_rows="dynamic", hide_index=True,
+                           width="stretch", column_config={
+                               "weekday": st.column_config.SelectboxColumn(
+                                   "Weekday", options=list(preferences.DAY_LABELS.values()), required=True),
+                               "start": st.column_config.TextColumn("Opens (HH:MM)", max_chars=5),
+                               "end": st.column_config.TextColumn("Closes (HH:MM)", max_chars=5)})
+            st.text_area("Holidays (closed all day), one date per line as YYYY-MM-DD",
+                         value="\n".join(sorted(d.isoformat() for d in saved.business_hours.holidays)),
+                         key=SETTINGS_KEYS["holidays"], height=90)
+            left, middle, right, gap = st.columns(4)
+            left.number_input("First response target, min", value=saved.targets.frt / 60, min_value=0.0,
+                              step=1.0, key=SETTINGS_KEYS["frt"])
+            middle.number_input("Reply target, min", value=saved.targets.reply / 60, min_value=0.0, step=1.0,
+                                key=SETTINGS_KEYS["reply"])
+            right.number_input("Resolution target, hours", value=saved.targets.resolution / 3600, min_value=0.0,
+                               step=1.0, key=SETTINGS_KEYS["resolution"])
+            gap.number_input("Session gap, hours", value=saved.session_gap / 3600, min_value=0.0, step=1.0,
+                             key=SETTINGS_KEYS["gap"], help="A silence longer than this starts a new cycle "
+                             "(24 h: WhatsApp's customer-service window).")
+            save, reset = st.columns([1, 4])
+            save.form_submit_button("Save settings", type="primary", on_click=_save_settings,
+                                    args=(workspace, original))
+            reset.form_submit_button("Back to defaults", on_click=_reset_settings, args=(workspace,))
+
+
+# --- per device / inbox / agent tables --------------------------------------------------------------------
+
+KEY_COLUMNS = {"device": "device_id", "inbox": "inbox_id", "agent": "agent_id"}
+
+
+def group_name(by: str, key: Any, who: Names, data: Cycles) -> str:
+    if by == "inbox":
+        return who.inbox(key)
+    if by == "agent":
+        return who.agent(key)
+    if key is None or pd.isna(key):
+        return "no device"
+    return device_names(data).get(int(key), f"device #{int(key)}")
+
+
+def group_drill(by: str, frame: pd.DataFrame, row: int, key_column: str, who: Names, data: Cycles) -> dict:
+    key = frame[key_column].iloc[row]
+    key = None if pd.isna(key) else int(key)
+    what = {"device": "device", "inbox": "inbox", "agent": "first responder"}[by]
+    return {"metric": "cycles", "group": [by, key],
+            "label": f"Cycles started, {what}: {group_name(by, key, who, data)}"}
+
+
+def take_row_drill(drill: Drill, by: str, table: Callable[[], Any], who: Names, data: Cycles,
+                   table_key: str) -> None:
+    """Open the drill-down of the row selected in a breakdown table; `table()` gives the `breakdown`
+    shown (its rows in the same order), computed only when the selection changed."""
+
+    def make(rows: list[int]) -> dict | None:
+        shown = table()
+        if isinstance(shown, Missing) or rows[0] >= len(shown.frame):
+            return None
+        return group_drill(by, shown.frame, rows[0], KEY_COLUMNS[by], who, data)
+
+    drill.take(by, selected_rows(st.session_state.get(table_key)), make)
+
+
+def breakdown_display(by: str, table: Any, who: Names, business: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A `breakdown` table for the page: names, counts, and durations in minutes."""
+    frame = table.frame
+    key = frame[KEY_COLUMNS[by]]
+    if by == "device":
+        name = frame["device_name"].fillna(key.map(lambda k: "no device" if pd.isna(k) else f"device #{int(k)}"))
+    else:
+        name = key.map(who.inbox if by == "inbox" else who.agent)
+    shown = pd.DataFrame({
+        "name": name.astype("string"), "cycles": frame["cycles"], "inbound_cycles": frame["inbound_cycles"],
+        "outbound_cycles": frame["outbound_cycles"], "messages_in": frame["messages_in"],
+        "messages_out": frame["messages_out"], "unanswered": frame["unanswered"], "frt_count": frame["frt_count"],
+        "frt_median": minutes(frame["frt_median"]), "frt_mean": minutes(frame["frt_mean"]),
+        "frt_p90": minutes(frame["frt_p90"]), "frt_within": frame["frt_within"] * 100,
+        "reply_count": frame["reply_count"], "reply_median": minutes(frame["reply_median"]),
+        "reply_mean": minutes(frame["reply_mean"]),
+    })
+    if "resolution_median" in frame:
+        shown["resolution_median"] = minutes(frame["resolution_median"])
+        shown["resolution_mean"] = minutes(frame["resolution_mean"])
+    mode = " (business)" if business else ""
+    number = st.column_config.NumberColumn
+    columns = {
+        "name": st.column_config.TextColumn({"device": "Device", "inbox": "Inbox", "agent": "Agent"}[by]),
+        "cycles": number("Cycles"), "inbound_cycles": number("Customer-initiated"),
+        "outbound_cycles": number("Business-initiated"), "messages_in": number("Messages in"),
+        "messages_out": number("Messages out"), "unanswered": number("Unanswered"),
+        "frt_count": number("Answered"), "frt_median": number(f"FRT median{mode}, min", format="%.1f"),
+        "frt_mean": number("FRT mean, min", format="%.1f"), "frt_p90": number("FRT p90, min", format="%.1f"),
+        "frt_within": number("FRT within target, %", format="%.0f"), "reply_count": number("Replies"),
+        "reply_median": number(f"Reply median{mode}, min", format="%.1f"),
+        "reply_mean": number("Reply mean, min", format="%.1f"),
+        "resolution_median": number(f"Resolution median{mode}, min", format="%.0f"),
+        "resolution_mean": number("Resolution mean, min", format="%.0f"),
+    }
+    return shown, columns
+
+
+# --- agents --------------------------------------------------------------------------------------------
+
+
+def agent_display(activity: pd.DataFrame, who: Names, business: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """`agent_activity` for the page: names and statuses, durations in minutes, a text key per agent."""
+    ids = activity["agent_id"]
+    table = pd.DataFrame({
+        "agent": ids.map(who.agent).astype("string"),
+        "status": ids.map(lambda i: "" if pd.isna(i) else who.statuses.get(int(i), "")).astype("string"),
+        "outgoing_messages": activity["outgoing_messages"], "first_replies": activity["first_replies"],
+        "frt_median": minutes(activity["frt_median"]), "frt_mean": minutes(activity["frt_mean"]),
+        "replies": activity["replies"], "reply_median": minutes(activity["reply_median"]),
+        "reply_mean": minutes(activity["reply_mean"]),
+        "agent_key": ids.map(lambda i: "none" if pd.isna(i) else str(int(i))).astype(str),
+    })
+    mode = " (business)" if business else ""
+    number = st.column_config.NumberColumn
+    columns = {
+        "agent": st.column_config.TextColumn("Agent"), "status": st.column_config.TextColumn("Status"),
+        "outgoing_messages": number("Outgoing messages"), "first_replies": number("First replies"),
+        "frt_median": number(f"FRT median{mode}, min", format="%.1f"),
+        "frt_mean": number("FRT mean, min", format="%.1f"), "replies": number("Replies"),
+        "reply_median": number(f"Reply median{mode}, min", format="%.1f"),
+        "reply_mean": number("Reply mean, min", format="%.1f"),
+    }
+    return table.reset_index(drop=True), columns
+
+
+# --- live board ------------------------------------------------------------------------------------------
+
+
+def quiet_refresh(workspace: Workspace, cache: Cache) -> str | None:
+    """A warm refresh without progress (the live board's); a sentence when it failed, else None."""
+    try:
+        with workspace.client() as client:
+            cache.refresh(client)
+    except SyncError as exc:
+        return str(exc)
+    except CeoxError as exc:
+        return explain_error(exc)
+    return None
+
+
+def waiting_display(waiting: pd.DataFrame, data: Cycles, who: Names) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """`waiting_now` for the page: a link per conversation, names, local times, how long each waits."""
+    table = pd.DataFrame({
+        "conversation": conversation_links(waiting["conversation_id"]),
+        "contact": waiting["contact_name"].fillna(""), "phone": waiting["contact_phone"].fillna(""),
+        "device": waiting["device_name"].fillna(""),
+        "inbox": waiting["inbox_id"].map(who.inbox) if "inbox_id" in data.available else "",
+        "since": local_times(waiting["waiting_since"], data),
+        "waiting": waiting["waiting_s"].map(duration), "waiting_business": waiting["waiting_business_s"].map(duration),
+        "unread": waiting["unread"], "breach": waiting["breach"],
+    })
+    columns = {
+        "conversation": link_column(), "contact": st.column_config.TextColumn("Contact"),
+        "phone": st.column_config.TextColumn("Phone"), "device": st.column_config.TextColumn("Device"),
+        "inbox": st.column_config.TextColumn("Inbox"),
+        "since": st.column_config.DatetimeColumn(f"Waiting since ({data.timezone})", format="YYYY-MM-DD HH:mm"),
+        "waiting": st.column_config.TextColumn("Waiting"),
+        "waiting_business": st.column_config.TextColumn("In business hours"),
+        "unread": st.column_config.NumberColumn("Unread"),
+        "breach": st.column_config.CheckboxColumn("Over target"),
+    }
+    return table, columns
+
+
+def open_by_inbox(data: Cycles, waiting: pd.DataFrame, filters: Filters, who: Names) -> pd.DataFrame:
+    """Open conversations, waiting ones and SLA breaches per inbox (under the device/inbox/group filters)."""
+    conversations = data.conversations
+    keep = (conversations["status"] == "open").fillna(False).to_numpy(bool)
+    if filters.device_ids is not None:
+        keep &= conversations["device_id"].isin([d for d in filters.device_ids if d is not None]).to_numpy(bool)
+    if filters.inbox_ids is not None:
+        inbox = pd.array(conversations["inbox_id"], dtype="Int64")
+        wanted = inbox.isin([i for i in filters.inbox_ids if i is not None]).to_numpy(bool, na_value=False)
+        keep &= wanted | (inbox.isna().to_numpy() & (None in filters.inbox_ids))
+    if not filters.include_groups:
+        keep &= ~conversations["is_group"].fillna(False).to_numpy(bool)
+    open_rows = conversations[keep]
+    key = "inbox_id" if "inbox_id" in data.available else None
+    groups = (open_rows[key] if key else pd.Series(pd.NA, index=open_rows.index, dtype="Int64")).astype("Int64")
+    waits = (waiting["inbox_id"] if key else pd.Series(pd.NA, index=waiting.index, dtype="Int64")).astype("Int64")
+    table = pd.DataFrame({"open": groups.value_counts(dropna=False)})
+    table["waiting"] = waits.value_counts(dropna=False)
+    table["breaches"] = waits[waiting["breach"].to_numpy(bool)].value_counts(dropna=False)
+    table = table.fillna(0).astype("int64").sort_values("open", ascending=False)
+    table.insert(0, "inbox", [who.inbox(i) if key else "all" for i in table.index])
+    return table.reset_index(drop=True)
+
+
+def agents_online(who: Names) -> pd.DataFrame:
+    order = {"online": 0, "idle": 1, "offline": 2}
+    rows = [{"agent": who.agent(user_id), "status": status,
+             "inboxes": ", ".join(who.inbox(i) for i in who.agent_inboxes.get(user_id, []))}
+            for user_id, status in who.statuses.items()]
+    frame = pd.DataFrame(rows, columns=["agent", "status", "inboxes"])
+    return frame.sort_values(["status", "agent"], key=lambda c: c.map(order).fillna(3) if c.name == "status" else c,
+                             kind="stable").reset_index(drop=True)
