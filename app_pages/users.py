@@ -138,7 +138,8 @@ with own_col:
                     st.error(problem)
                 else:
                     ok, message, _ = session.run_write(
-                        "me.password", workspace.actor, lambda c: c.me.change_password(current, new))
+                        "me.password", workspace.actor,
+                        lambda c: c.me.change_password(current_password=current, new_password=new))
                     (st.success if ok else st.error)("Your password was changed." if ok else message)
 
 st.divider()
@@ -147,7 +148,11 @@ st.caption("Columns: name, email, role, and optionally status, inboxes (separate
            "(required for new users). Rows are matched to existing users by email.")
 upload = st.file_uploader("CSV file", type=["csv"], max_upload_size=1, key="users_csv")
 if upload is not None:
-    preview, changes, problem = users_import.plan_import(upload.getvalue(), server, roles, inboxes)
+    data = upload.getvalue()
+    # Streamlit's upload endpoint enforces max_upload_size; checked again here, before any parsing.
+    preview, changes, problem = (
+        (pd.DataFrame(), [], "The file is larger than 1 MB: split it into several CSV files.")
+        if len(data) > 1024 * 1024 else users_import.plan_import(data, server, roles, inboxes))
     if problem:
         st.error(problem)
     else:

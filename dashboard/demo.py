@@ -36,3 +36,8 @@ def demo_workspace() -> DemoWorkspace:
             except OSError:
                 _server = SandboxServer(seed="demo", port=0, api_key=DEMO_API_KEY).start()
         return DemoWorkspace(_server.api_url, _server.api_key)
+
+
+def running_api_url() -> str | None:
+    """The demo sandbox's API URL when it has been started in this process."""
+    return None if _server is None else _server.api_url

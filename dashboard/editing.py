@@ -64,8 +64,8 @@ def apply_editor_state(shown: pd.DataFrame, state: Mapping[str, Any] | None) -> 
     state = state or {}
     for position, edits in (state.get("edited_rows") or {}).items():
         position = int(position)
-        if 0 <= position < len(rows):
-            rows[position] = {**rows[position], **edits}
+        if 0 <= position < len(rows):  # the id is never editable: an edit of it would turn into a delete
+            rows[position] = {**rows[position], **{k: v for k, v in edits.items() if k != "id"}}
     deleted = {int(p) for p in state.get("deleted_rows") or ()}
     kept = [row for position, row in enumerate(rows) if position not in deleted]
     columns = list(shown.columns)

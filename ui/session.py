@@ -7,6 +7,7 @@ credential identity (a hash), so two people never share cached data, and cleared
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from ceox_api import Client
 from ceox_api.errors import CeoxError
 from dashboard import audit
 from dashboard.connection import PUBLISHED_BASE_URL, ConnectError, Workspace, connect
-from dashboard.demo import demo_workspace
+from dashboard.demo import demo_workspace, running_api_url
 from dashboard.feedback import explain_error
 
 WORKSPACE = "workspace"
@@ -31,6 +32,11 @@ READS: dict[str, Callable[[Client], Any]] = {
     "wa_status": lambda c: c.wa.status(),
     "inbox_members": lambda c, inbox_id: c.inboxes.members(inbox_id),
     "contacts": lambda c, q="": c.contacts.list(q=q or None),
+    "conversations": lambda c, status="open": c.conversations.list(status=status),
+    "messages": lambda c, conversation_id: c.conversations.messages(conversation_id),
+    "webhooks": lambda c: c.webhooks.list(),
+    "deliveries": lambda c: c.sandbox.deliveries(),
+    "api_keys": lambda c: c.sandbox.list_api_keys(),
 }
 
 
@@ -68,6 +74,8 @@ def _open(attempt: Callable[[], Workspace]) -> Workspace | None:
 
 
 def use(workspace: Workspace) -> None:
+    if workspace.source == "browser" and workspace.base_url == running_api_url():
+        workspace = replace(workspace, source="demo")  # e.g. a demo user signed in: still the demo
     st.session_state[WORKSPACE] = workspace
     st.session_state.pop(CONNECT_ERROR, None)
     st.session_state.pop(MANUALLY_DISCONNECTED, None)

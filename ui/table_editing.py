@@ -97,7 +97,8 @@ def show_report(table: TableState) -> None:
                  "The failed rows are still in the table with the reason in the result column: "
                  "correct them and save again.", icon=":material/error:")
     else:
-        st.success(f"All {len(report)} changes saved.", icon=":material/check_circle:")
+        st.success(f"Saved all {len(report)} changes." if len(report) > 1 else "Saved the change.",
+                   icon=":material/check_circle:")
     frame = pd.DataFrame(report, columns=["change", "row", "ok", "result"])
     st.dataframe(frame, hide_index=True, width="stretch")
 

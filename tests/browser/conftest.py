@@ -49,10 +49,32 @@ def demo_port() -> int:
     return _free_port()
 
 
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
-def demo_api(dashboard_url: str, demo_port: int) -> tuple[str, str]:
-    """(api_url, api_key) of the demo sandbox inside the running dashboard, to check changes through the API."""
-    return f"http://127.0.0.1:{demo_port}/api/v1", DEMO_API_KEY
+def demo_api(dashboard_url: str, demo_port: int, browser) -> tuple[str, str]:
+    """(api_url, api_key) of the demo sandbox inside the running dashboard, to check changes through the API.
+
+    The dashboard starts its demo sandbox for its first browser session: open one if none has been yet."""
+    api_url = f"http://127.0.0.1:{demo_port}/api/v1"
+    if not _answers(api_url):
+        context = browser.new_context()
+        try:
+            context.new_page().goto(dashboard_url)
+            deadline = time.monotonic() + 60
+            while not _answers(api_url):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the demo sandbox did not answer on {api_url}")
+                time.sleep(0.2)
+        finally:
+            context.close()
+    return api_url, DEMO_API_KEY
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +90,10 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory, demo_port: int) -> I
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
+             "--browser.gatherUsageStats", "false",
+             # Source edits during a run would make Streamlit re-import modules, and cached reads of
+             # the old classes' objects then fail to pickle ("This app has encountered an error").
+             "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -88,7 +88,7 @@ def test_create_edit_and_delete_with_confirmation(team):
     assert set(on_server) == {"Sales ID", "VIP"}
     assert (on_server["Sales ID"].color, on_server["Sales ID"].description) == ("#ff0000", "")
     assert (on_server["VIP"].color, on_server["VIP"].description) == ("#9333ea", "Member customers")
-    assert any("All 3 changes saved" in s.value for s in at.success)
+    assert any("Saved all 3 changes" in s.value for s in at.success)
     with api(sandbox) as client:  # Budi's membership of Support went with it
         assert next(u for u in client.users.list() if u.name == "Budi").inbox_ids == [sales.id]
 
@@ -177,7 +177,7 @@ def test_membership_adds_and_removes_as_one_plan(team):
         "2": {inbox_column(sales.id): True, inbox_column(support.id): True}}}
     click(at, "Save memberships")
     assert_clean(at)
-    assert any("All 4 changes saved" in s.value for s in at.success)
+    assert any("Saved all 4 changes" in s.value for s in at.success)
     report = next(d.value for d in at.dataframe if "change" in d.value.columns)
     assert sorted(report["change"]) == ["add", "add", "add", "remove"]
     assert members_of(sandbox, sales.id) == {"Ana", "Citra"}
@@ -245,7 +245,7 @@ def test_move_and_unassign_devices(own_demo):
     at.session_state[DEVICE_EDITOR] = {"edited_rows": {"0": {"inbox": "Support"}, "3": {"inbox": UNASSIGNED}}}
     click(at, "Save device assignments")
     assert_clean(at)
-    assert any("All 2 changes saved" in s.value for s in at.success)
+    assert any("Saved all 2 changes" in s.value for s in at.success)
     assert device_inboxes(own_demo) == {"CS Sales Jakarta": 2, "Support Center": 2, "Billing & Finance": 3,
                                         "VIP Concierge": None}
 

@@ -72,7 +72,7 @@ def test_ticking_a_capability_saves_it(empty_sandbox):
     assert at.title[0].value == "Roles & capabilities"
     edit_table(at, {0: {"chats.send": True, "contacts.manage": False}})
     save(at)
-    assert at.success[0].value == "All 1 changes saved."
+    assert at.success[0].value == "Saved the change."
     roles = roles_by_name(empty_sandbox)
     assert roles["Sales lead"].capabilities == ["chats.send"]
     assert roles["Other"].capabilities == []
@@ -98,7 +98,7 @@ def test_create_and_delete_after_confirming(empty_sandbox):
     save(at)  # the editor still holds the edits
     button(at, "Delete and save").click().run()
     assert_clean(at)
-    assert at.success[0].value == "All 3 changes saved."
+    assert at.success[0].value == "Saved all 3 changes."
     roles = roles_by_name(empty_sandbox)
     assert set(roles) == {"Stayed", "New"}
     assert sorted(roles["New"].capabilities) == ["analytics.view", "contacts.manage"]
@@ -166,7 +166,7 @@ def test_a_failed_create_stays_in_the_table_for_another_try(empty_sandbox):
     # corrected in the new editor (the kept row is its last row) and saved again: only it is sent
     edit_table(at, {len(draft) - 1: {"name": "Sneaky two"}})
     save(at)
-    assert at.success[0].value == "All 1 changes saved."
+    assert at.success[0].value == "Saved the change."
     assert roles_by_name(empty_sandbox)["Sneaky two"].capabilities == ["analytics.view"]
     assert "roles_draft" not in at.session_state
 
@@ -216,7 +216,7 @@ def test_view_as_a_role_lists_its_pages_and_actions(demo_sandbox):
     at.selectbox(key="roles_preview").select(analyst.id).run()
     assert_clean(at)
     pages, may, may_not = (frame.value for frame in at.dataframe[-3:])
-    assert pages["page"].tolist() == ["Overview", "Devices", "Contacts"]
+    assert pages["page"].tolist() == ["Overview", "Devices", "Contacts", "Conversations"]
     assert may["capability"].tolist() == analyst.capabilities
     assert "roles.manage" in may_not["capability"].tolist()
     assert any("Inbox scoping applies" in info.value for info in at.info)
@@ -245,6 +245,6 @@ def test_a_create_whose_capabilities_fail_is_reported_and_kept_as_that_role(empt
 
     edit_table(at, {1: {"billing.export": False}})  # drop what the service refuses, keep the rest
     save(at)
-    assert at.success[0].value == "All 1 changes saved."
+    assert at.success[0].value == "Saved the change."
     assert roles_by_name(empty_sandbox)["Half"].capabilities == ["chats.send"]
     assert [e["action"] for e in audited(at)] == ["role.update", "role.create"]

@@ -57,7 +57,7 @@ def test_edit_create_and_delete_with_confirmation(team):
     assert by_email["user0@x.co"].inbox_ids == []
     assert by_email["new1@x.co"].role_name == "Agent" and by_email["new1@x.co"].status == "offline"
     assert "user9@x.co" not in by_email
-    assert any("All 3 changes saved" in s.value for s in at.success)
+    assert any("Saved all 3 changes" in s.value for s in at.success)
 
 
 def test_cancelled_deletion_keeps_user(team):
