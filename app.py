@@ -22,4 +22,4 @@ else:
     sections: dict[str, list] = {}
     for spec in [*pages_for(workspace), CONNECT_PAGE]:
         sections.setdefault(spec.section, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon))
-    st.navigation(sections).run()
+    st.navigation(sections, expanded=True).run()

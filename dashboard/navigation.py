@@ -27,7 +27,13 @@ PAGES = (
     PageSpec("app_pages/inboxes.py", "Inboxes & members", ":material/inbox:", "inboxes.manage", "Admin"),
     PageSpec("app_pages/devices.py", "Devices", ":material/smartphone:"),
     PageSpec("app_pages/contacts.py", "Contacts", ":material/contacts:"),
+    PageSpec("app_pages/conversations.py", "Conversations", ":material/chat:", None, "Messaging"),
+    PageSpec("app_pages/send.py", "Send a message", ":material/send:", "chats.send", "Messaging"),
+    PageSpec("app_pages/webhooks.py", "Webhooks & API keys", ":material/webhook:", "webhooks.manage", "Admin"),
     PageSpec("app_pages/audit_log.py", "Audit log", ":material/history:", "users.manage", "Admin"),
+    PageSpec("app_pages/analytics.py", "Analytics", ":material/monitoring:", "analytics.view", "Analytics"),
+    PageSpec("app_pages/agents.py", "Agents", ":material/support_agent:", "analytics.view", "Analytics"),
+    PageSpec("app_pages/live_board.py", "Live board", ":material/speed:", "analytics.view", "Analytics"),
 )
 CONNECT_PAGE = PageSpec("app_pages/connect.py", "Connect", ":material/key:", None, "Account")
 

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from dashboard.connection import ConnectError, Workspace, connect, sign_in
-from dashboard.navigation import pages_for
+from dashboard.navigation import PAGES, pages_for
 
 
 def closed_port() -> int:
@@ -47,7 +47,7 @@ def recording_server():
 def test_api_key_connects_with_every_page(demo_sandbox):
     workspace = connect(demo_sandbox.api_url, api_key=demo_sandbox.api_key)
     assert workspace.kind == "api_key" and workspace.me.user is None
-    assert len(pages_for(workspace)) == 7
+    assert len(pages_for(workspace)) == len(PAGES)
     assert demo_sandbox.api_key not in repr(workspace)
     assert demo_sandbox.api_key not in workspace.identity
 
@@ -91,9 +91,11 @@ def test_not_a_ceox_server_is_explained(recording_server):
 def test_sign_in_scopes_pages_by_role(demo_sandbox):
     analyst = sign_in(demo_sandbox.api_url, "analyst@demo.ceox.local", "ceox-demo-2026")
     assert analyst.kind == "token" and analyst.role_name == "Analyst"
-    assert [p.title for p in pages_for(analyst)] == ["Overview", "Devices", "Contacts"]
+    assert [p.title for p in pages_for(analyst)] == [
+        p.title for p in PAGES if p.capability is None or p.capability == "analytics.view"]
+    assert {"Overview", "Devices", "Contacts", "Conversations"} <= {p.title for p in pages_for(analyst)}
     admin = sign_in(demo_sandbox.api_url, "admin@demo.ceox.local", "ceox-demo-2026")
-    assert len(pages_for(admin)) == 7
+    assert len(pages_for(admin)) == len(PAGES)
 
 
 def test_wrong_password_is_explained(demo_sandbox):

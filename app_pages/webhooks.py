@@ -1,0 +1,295 @@
+"""Webhooks & API keys: the built-in receiver in one click, registered webhooks with test sends, health
+and delivery log, received events live, and (on the sandbox) API keys."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from ceox_api.errors import CeoxError, NotFound, PermissionDenied
+from ceox_api.models import Delivery, Webhook
+from dashboard import receiver, validation, webhooks
+from dashboard.connection import ConnectError, connect
+from dashboard.feedback import explain_error
+from ui import session
+
+DELETE_KEY = "webhook_to_delete"
+NEW_KEY = "new_api_key"
+NOT_SANDBOX = "not_sandbox_identity"
+EVENT = "message.received"
+workspace = session.require()
+
+
+def configured_public_url() -> str:
+    """The dashboard's public address when the operator set one (behind a proxy, or for a remote CEOX)."""
+    value = os.environ.get("CEOX_PUBLIC_URL", "").strip()
+    if not value:
+        try:
+            value = str(st.secrets.get("ceox", {}).get("public_url", "")).strip()
+        except Exception:  # noqa: BLE001 (no secrets file is the normal case)
+            value = ""
+    return value.rstrip("/")
+
+
+def dashboard_address() -> str:
+    return receiver.public_address(
+        configured=configured_public_url(), workspace_url=workspace.base_url, page_url=st.context.url,
+        host_header=st.context.headers.get("host") if st.context.headers else None,
+        server_port=st.get_option("server.port"))
+
+
+def masked(url: str, secret: str) -> str:
+    """The URL for the audit log: the receiver secret never goes there."""
+    return url.replace(secret, "•••")
+
+
+def time_text(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def sandbox_deliveries() -> tuple[bool, list[Delivery], str | None]:
+    """(is a sandbox, its delivery log, why the log is missing). A 404 means a real CEOX service."""
+    if st.session_state.get(NOT_SANDBOX) == workspace.identity:
+        return False, [], None
+    try:
+        return True, session.fetch("deliveries"), None
+    except NotFound:
+        st.session_state[NOT_SANDBOX] = workspace.identity
+        return False, [], None
+    except PermissionDenied:
+        return True, [], "The sandbox's delivery log needs an API-key connection."
+    except CeoxError as exc:
+        return True, [], f"The delivery log could not be read: {explain_error(exc)}"
+
+
+def create_webhook(url: str, audit_target: str) -> Webhook | None:
+    ok, message, hook = session.run_write("webhook.create", audit_target,
+                                          lambda c: c.webhooks.create(url, events=[EVENT]))
+    if not ok:
+        st.error(message, icon=":material/error:")
+        return None
+    session.invalidate()
+    st.toast(f"Webhook #{hook.id} registered.", icon=":material/check_circle:")
+    return hook
+
+
+st.title("Webhooks & API keys")
+hooks: list[Webhook] = session.read("webhooks")
+is_sandbox, deliveries, deliveries_problem = sandbox_deliveries()
+
+# --- the built-in receiver ----------------------------------------------------------------------------
+st.subheader("Built-in receiver")
+secret = receiver.secret_for(workspace.workspace_id)
+receiver_url = receiver.url_for(dashboard_address(), secret)
+own = next((h for h in hooks if h.url == receiver_url), None) or next(
+    (h for h in hooks if h.url.endswith(receiver.path_for(secret))), None)
+st.write("This dashboard can receive the workspace's webhook events itself: they are checked, stored here "
+         "(the newest 1,000) and shown below as they arrive.")
+st.code(receiver_url, language=None)
+url_problem = receiver.reachability_problem(receiver_url, workspace.base_url)
+if url_problem:
+    st.warning(f"{url_problem} Set CEOX_PUBLIC_URL (or public_url under [ceox] in secrets.toml) to the https "
+               "address at which the CEOX service reaches this dashboard.", icon=":material/public_off:")
+elif not receiver.is_served():
+    st.warning("This process does not serve the receiver: start the dashboard with `streamlit run app.py`.",
+               icon=":material/warning:")
+if own is not None:
+    st.success(f"Registered as webhook #{own.id}: events arrive here.", icon=":material/check_circle:")
+elif (st.button("Use this dashboard as the receiver", type="primary", icon=":material/bolt:",
+                disabled=bool(url_problem))
+      and create_webhook(receiver_url, masked(receiver_url, secret)) is not None):
+    st.rerun()
+
+
+@st.fragment(run_every="2s")
+def received_events() -> None:
+    events = receiver.recent_events(workspace.workspace_id, limit=200)
+    total = receiver.event_count(workspace.workspace_id)
+    st.caption(f"{total:,} event(s) stored · refreshed every 2 seconds")
+    if not events:
+        st.text("No events received yet.")
+        return
+    with st.container(border=True):
+        for event in events[:10]:
+            media = f" [{event.get('media_type')}]" if event.get("media_type") else ""
+            st.text(f"{event['received_at']} · {event.get('event', '')} · conversation {event.get('conversation_id')}"
+                    f" · {event.get('from', '')} {event.get('name') or ''}: {event.get('body') or ''}{media}")
+    frame = pd.DataFrame(events, columns=["received_at", "event", "conversation_id", "from", "name", "body",
+                                          "media_type", "media_url", "is_group", "timestamp", "wa_message_id"])
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+st.markdown("**Received events**")
+received_events()
+
+# --- registered webhooks ------------------------------------------------------------------------------
+st.divider()
+st.subheader("Registered webhooks")
+if deliveries_problem:
+    st.caption(deliveries_problem)
+elif not is_sandbox:
+    st.caption("The delivery log is only available on the sandbox; health here comes from test events.")
+if not hooks:
+    st.info("No webhooks yet.", icon=":material/webhook:")
+
+for hook in hooks:
+    tests = webhooks.recent_tests(workspace.workspace_id, hook.id)
+    attempts = webhooks.attempts_from_tests(tests) + webhooks.attempts_from_deliveries(deliveries, hook.id)
+    state = webhooks.health(attempts)
+    with st.container(border=True):
+        info, actions = st.columns([3, 1])
+        with info:
+            st.code(hook.url, language=None)
+            st.text(f"#{hook.id} · events: {', '.join(hook.events) or EVENT} · "
+                    f"{'active' if hook.active else 'inactive'} · created {time_text(hook.created_at)}"
+                    + (" · this dashboard" if own is not None and hook.id == own.id else ""))
+            color = {"healthy": "green", "degraded": "orange", "failing": "red", "unknown": "gray"}[state.state]
+            st.markdown(f":{color}-badge[{state.badge}]")
+            st.text(state.sentence)
+        with actions:
+            if st.button("Send test event", key=f"test_webhook_{hook.id}", icon=":material/send:", width="stretch"):
+                with st.spinner("Sending a test event…"):
+                    result = webhooks.send_test_event(hook.url)
+                webhooks.record_test(workspace.workspace_id, hook.id, result)
+                st.rerun()
+            if st.button("Delete", key=f"delete_webhook_{hook.id}", icon=":material/delete:", width="stretch"):
+                st.session_state[DELETE_KEY] = hook.id
+        if tests:
+            last = tests[0]
+            (st.success if last.ok else st.error)(f"Last test event ({last.time.replace('T', ' ')})",
+                                                 icon=":material/science:")
+            st.text(last.summary)
+            if last.body_start:
+                st.text("Start of the response body:")
+                st.code(last.body_start[:500], language=None)
+        if is_sandbox and not deliveries_problem:
+            mine = [d for d in deliveries if d.webhook_id == hook.id][::-1][:50]
+            with st.expander(f"Delivery log ({len(mine)} most recent attempts)"):
+                log = pd.DataFrame([{"time": time_text(d.time), "attempt": d.attempt, "event": d.event,
+                                     "conversation_id": d.conversation_id, "status_code": d.status_code,
+                                     "error": d.error, "duration_ms": d.duration_ms} for d in mine],
+                                   columns=["time", "attempt", "event", "conversation_id", "status_code", "error",
+                                            "duration_ms"])
+                st.dataframe(log, hide_index=True, width="stretch")
+if is_sandbox and not deliveries_problem and st.button("Refresh the delivery log", icon=":material/refresh:"):
+    session.invalidate()
+    st.rerun()
+
+
+@st.dialog("Delete webhook?")
+def confirm_delete() -> None:
+    hook_id = st.session_state[DELETE_KEY]
+    hook = next((h for h in hooks if h.id == hook_id), None)
+    if hook is None:
+        st.session_state.pop(DELETE_KEY)
+        st.rerun()
+    st.write(f"Webhook #{hook.id} stops receiving events at once. This cannot be undone.")
+    st.code(hook.url, language=None)
+    delete_col, cancel_col = st.columns(2)
+    if delete_col.button("Delete webhook", type="primary"):
+        st.session_state.pop(DELETE_KEY)
+        ok, message, _ = session.run_write("webhook.delete", masked(hook.url, secret),
+                                           lambda c: c.webhooks.delete(hook.id))
+        if ok:
+            session.invalidate()
+            st.toast(f"Webhook #{hook.id} deleted.", icon=":material/delete:")
+        else:
+            st.session_state["webhook_delete_error"] = message
+        st.rerun()
+    if cancel_col.button("Cancel"):
+        st.session_state.pop(DELETE_KEY)
+        st.rerun()
+
+
+if st.session_state.get(DELETE_KEY):
+    confirm_delete()
+if st.session_state.get("webhook_delete_error"):
+    st.error(st.session_state.pop("webhook_delete_error"), icon=":material/error:")
+
+with st.form("add_webhook"):
+    st.markdown("**Add a webhook**")
+    new_url = st.text_input("URL", placeholder="https://example.com/hooks/ceox", max_chars=2048, key="new_webhook_url")
+    st.caption("https:// (plain http only for localhost and 127.0.0.1), no user name or password in the URL. "
+               f"It receives a POST for every {EVENT} event.")
+    if st.form_submit_button("Add webhook", type="primary", icon=":material/add_link:"):
+        problem = validation.webhook_url(new_url)
+        if problem:
+            st.error(problem, icon=":material/error:")
+        elif any(h.url == new_url.strip() for h in hooks):
+            st.warning("That URL is registered already.", icon=":material/info:")
+        elif create_webhook(new_url.strip(), masked(new_url.strip(), secret)) is not None:
+            st.rerun()
+
+# --- API keys -----------------------------------------------------------------------------------------
+st.divider()
+st.subheader("API keys")
+if not is_sandbox:
+    st.write("Keys of a real workspace are created and revoked on the CEOX web app's **API Keys** page. "
+             "Create one there, then paste it on the Connect page: it is checked live before it is used.")
+    st.page_link("app_pages/connect.py", label="Connect with an API key", icon=":material/key:")
+elif workspace.kind != "api_key":
+    st.caption("Managing the sandbox's API keys needs an API-key connection.")
+else:
+    try:
+        keys = session.fetch("api_keys")
+    except CeoxError as exc:
+        st.error(explain_error(exc), icon=":material/error:")
+        keys = []
+    in_use = workspace.secret[:9]
+    frame = pd.DataFrame([{"id": k.id, "name": k.name, "key": f"{k.key_prefix}…", "created": time_text(k.created_at),
+                           "revoked": time_text(k.revoked_at) if k.revoked_at else "",
+                           "in use": k.key_prefix == in_use and not k.revoked_at} for k in keys],
+                         columns=["id", "name", "key", "created", "revoked", "in use"])
+    st.dataframe(frame, hide_index=True, width="stretch")
+    new_key = st.session_state.get(NEW_KEY)
+    if new_key:
+        st.success(f"Key #{new_key['id']} created. Copy it now: it is not shown again.", icon=":material/key:")
+        st.code(new_key["key"], language=None)
+        switch_col, forget_col = st.columns(2)
+        if switch_col.button("Switch the dashboard to this key", icon=":material/swap_horiz:"):
+            try:
+                switched = connect(workspace.base_url, api_key=new_key["key"], source=workspace.source)
+            except ConnectError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.session_state.pop(NEW_KEY)
+                session.use(switched)
+                session.invalidate()
+                st.rerun()
+        if forget_col.button("Done, hide the key"):
+            st.session_state.pop(NEW_KEY)
+            st.rerun()
+    create_col, revoke_col = st.columns(2)
+    with create_col, st.form("create_api_key", clear_on_submit=True):
+        key_name = st.text_input("Name of the new key", max_chars=200, placeholder="CRM integration",
+                                 key="new_api_key_name")
+        if st.form_submit_button("Create key", icon=":material/add:"):
+            problem = validation.name(key_name)
+            if problem:
+                st.error(problem)
+            else:
+                ok, message, created = session.run_write("api_key.create", key_name.strip(),
+                                                          lambda c: c.sandbox.create_api_key(key_name.strip()))
+                if ok:
+                    st.session_state[NEW_KEY] = {"id": created.id, "key": created.key.get_secret_value()}
+                    session.invalidate()
+                    st.rerun()
+                st.error(message)
+    with revoke_col:
+        active = [k for k in keys if not k.revoked_at]
+        choice = st.selectbox("Key to revoke", active, index=None, placeholder="Choose a key", key="api_key_to_revoke",
+                              format_func=lambda k: f"#{k.id} · {k.name} · {k.key_prefix}…")
+        using_it = choice is not None and choice.key_prefix == in_use
+        if using_it:
+            st.caption("The dashboard uses this key: switch to another key before revoking it.")
+        if st.button("Revoke key", icon=":material/key_off:", disabled=choice is None or using_it):
+            ok, message, _ = session.run_write("api_key.revoke", f"#{choice.id}",
+                                               lambda c: c.sandbox.revoke_api_key(choice.id))
+            if ok:
+                session.invalidate()
+                st.toast(f"Key #{choice.id} revoked.", icon=":material/key_off:")
+                st.rerun()
+            st.error(message)

@@ -1,0 +1,204 @@
+"""Conversations and sending: list filters, thread rows, attachment checks, and media fetched server-side.
+
+Media behind `media_url` needs the credential, so the dashboard fetches the bytes itself and hands
+them to the page; the credential never goes into a URL the browser sees, and only to the service's
+own host.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import pandas as pd
+
+from ceox_api._base import Credential
+from ceox_api.models import Conversation, Device, Inbox, Message
+from dashboard.connection import Workspace
+
+MIB = 1024 * 1024
+# WhatsApp's media limits (CONTRACT.md, "Behaviour"): 16 MiB for images, audio and video, 100 MiB for documents.
+LIMITS = {"image": 16 * MIB, "audio": 16 * MIB, "video": 16 * MIB, "sticker": 16 * MIB, "document": 100 * MIB}
+# The types WhatsApp delivers, by kind.
+ALLOWED_TYPES = {
+    "image/jpeg": "image", "image/png": "image", "image/webp": "sticker",
+    "audio/aac": "audio", "audio/amr": "audio", "audio/mpeg": "audio", "audio/mp4": "audio", "audio/ogg": "audio",
+    "video/mp4": "video", "video/3gpp": "video",
+    "application/pdf": "document", "text/plain": "document", "text/csv": "document",
+    "application/msword": "document", "application/vnd.ms-excel": "document",
+    "application/vnd.ms-powerpoint": "document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "document",
+}
+# For the file picker: the extensions of the types above.
+UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "aac", "amr", "mp3", "m4a", "ogg", "opus", "mp4", "3gp",
+                     "pdf", "txt", "csv", "doc", "docx", "xls", "xlsx", "ppt", "pptx"]
+_EXTRA_TYPES = {".opus": "audio/ogg", ".m4a": "audio/mp4", ".amr": "audio/amr", ".3gp": "video/3gpp"}
+STATUS_FILTERS = {"Open": "open", "Solved": "solved", "All": "all"}
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+MAX_BODY = 4096  # characters in a message body (WhatsApp's limit)
+
+
+# --- the list -----------------------------------------------------------------------------------------
+
+def filter_conversations(conversations: Iterable[Conversation], *, device_ids: Sequence[int] = (),
+                         inbox_ids: Sequence[int] = (), unread_only: bool = False,
+                         query: str = "") -> list[Conversation]:
+    """The conversations matching every given filter; `query` searches contact names and phones."""
+    needle = query.strip().lower()
+    digits = "".join(ch for ch in needle if ch.isdigit())
+    kept = []
+    for c in conversations:
+        if device_ids and c.device_id not in device_ids:
+            continue
+        if inbox_ids and c.inbox_id not in inbox_ids:
+            continue
+        if unread_only and c.unread <= 0:
+            continue
+        if needle and needle not in c.contact_name.lower() and needle not in c.contact_phone.lower() and not (
+                digits and len(digits) >= 3 and digits in c.contact_phone):
+            continue
+        kept.append(c)
+    return kept
+
+
+def _time(value: datetime | None) -> str:
+    return value.strftime(TIME_FORMAT) if value else ""
+
+
+def conversations_frame(conversations: Sequence[Conversation], inboxes: Sequence[Inbox]) -> pd.DataFrame:
+    inbox_names = {i.id: i.name for i in inboxes}
+    rows = [{"id": c.id, "contact": c.contact_name, "phone": c.contact_phone, "group": c.is_group,
+             "device": c.device_name, "inbox": inbox_names.get(c.inbox_id, ""), "status": c.status,
+             "unread": c.unread, "last_message": c.last_message, "last_message_at": _time(c.last_message_at)}
+            for c in conversations]
+    columns = ["id", "contact", "phone", "group", "device", "inbox", "status", "unread", "last_message",
+               "last_message_at"]
+    return pd.DataFrame(rows, columns=columns).astype({"id": "Int64", "unread": "Int64", "group": "boolean"})
+
+
+def label(conversation: Conversation) -> str:
+    """One line naming a conversation, for a select box (shown as plain text)."""
+    who = conversation.contact_name or conversation.contact_phone
+    unread = f" · {conversation.unread} unread" if conversation.unread else ""
+    return (f"#{conversation.id} · {who} · {conversation.contact_phone} · {conversation.device_name}"
+            f" · {conversation.status}{unread}")
+
+
+def device_label(device: Device) -> str:
+    state = "" if device.status in ("", "connected") else f" ({device.status})"
+    return f"{device.name} · {device.phone}{state}"
+
+
+# --- the thread ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    message: Message
+    who: str
+    when: str
+    quoted: Message | None  # the message this one replies to, when it is in the thread
+    quoted_missing: bool  # replies to a message that is not in the thread
+
+
+def thread(messages: Sequence[Message], contact: str) -> list[ThreadEntry]:
+    by_wa_id = {m.wa_message_id: m for m in messages if m.wa_message_id}
+    entries = []
+    for m in messages:
+        quoted = by_wa_id.get(m.reply_to) if m.reply_to else None
+        if m.from_me:
+            who = f"Agent #{m.sender_user_id}" if m.sender_user_id else "Sent through the API"
+        else:
+            who = contact or "Contact"
+        entries.append(ThreadEntry(m, who, _time(m.timestamp), quoted, bool(m.reply_to) and quoted is None))
+    return entries
+
+
+def snippet(message: Message, length: int = 80) -> str:
+    text = message.body or (f"[{message.media_type}]" if message.media_type else "")
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# --- attachments --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Attachment:
+    data: bytes
+    mime: str
+    filename: str
+    kind: str
+
+
+def mime_of(filename: str, declared: str | None) -> str:
+    """The declared type when it is one WhatsApp takes, else the one the file name's extension implies."""
+    declared = (declared or "").split(";")[0].strip().lower()
+    if declared in ALLOWED_TYPES:
+        return declared
+    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return _EXTRA_TYPES.get(extension) or mimetypes.guess_type(filename)[0] or declared
+
+
+def check_attachment(filename: str, declared_mime: str | None, data: bytes) -> tuple[Attachment | None, str | None]:
+    """(the attachment, None) when it may be sent, else (None, why not)."""
+    mime = mime_of(filename, declared_mime)
+    kind = ALLOWED_TYPES.get(mime)
+    if kind is None:
+        return None, (f"{filename} is of type {mime or 'unknown'}, which WhatsApp does not take. Send JPEG or PNG "
+                      "images, MP4 or 3GP video, AAC, AMR, MP3, M4A or OGG audio, or PDF, text and Office documents.")
+    if not data:
+        return None, f"{filename} is empty."
+    limit = LIMITS[kind]
+    if len(data) > limit:
+        return None, (f"{filename} is {len(data) / MIB:.1f} MiB; {kind} files may be at most {limit // MIB} MiB.")
+    return Attachment(data, mime, filename, kind), None
+
+
+def check_body(body: str, attachment: Attachment | None) -> str | None:
+    if not body.strip() and attachment is None:
+        return "Type a message or attach a file."
+    if len(body) > MAX_BODY:
+        return f"The message is {len(body):,} characters long; at most {MAX_BODY:,} are allowed."
+    return None
+
+
+# --- media behind media_url ---------------------------------------------------------------------------
+
+class MediaError(Exception):
+    """Why a media file could not be fetched, as a sentence."""
+
+
+def media_address(base_url: str, media_url: str) -> tuple[str, bool]:
+    """(absolute URL, whether it is the service's own host and may receive the credential)."""
+    service = urlsplit(base_url)
+    address = urljoin(f"{service.scheme}://{service.netloc}/", media_url)
+    target = urlsplit(address)
+    return address, (target.scheme, target.netloc) == (service.scheme, service.netloc)
+
+
+def fetch_media(workspace: Workspace, media_url: str, *, max_bytes: int = 100 * MIB,
+                timeout: float = 30.0) -> tuple[bytes, str]:
+    """(bytes, mime type) of a message's media, fetched with the workspace's credential."""
+    address, own_host = media_address(workspace.base_url, media_url)
+    if urlsplit(address).scheme not in ("http", "https"):
+        raise MediaError("This media address is not http or https.")
+    headers = {"Authorization": Credential(workspace.kind, workspace.secret).header} if own_host else {}
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as http, \
+                http.stream("GET", address, headers=headers) as response:
+            if response.status_code != 200:
+                raise MediaError(f"The service answered {response.status_code} for this file.")
+            data = b""
+            for chunk in response.iter_bytes():
+                data += chunk
+                if len(data) > max_bytes:
+                    raise MediaError(f"The file is larger than {max_bytes // MIB} MiB.")
+            mime = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+    except httpx.HTTPError as exc:
+        raise MediaError(f"The file could not be fetched ({type(exc).__name__}).") from None
+    return data, mime

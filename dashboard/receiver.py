@@ -1,0 +1,252 @@
+"""The built-in webhook receiver: `POST /hooks/ceox/<secret>` on the dashboard's own port.
+
+`app.py` hands `routes()` to `st.App`, so `streamlit run app.py` serves it beside the pages. Each
+workspace gets a random secret (kept in the private data directory); the secret in the path names
+the workspace, and any other path answers 404. A request is checked in this order: secret (404),
+size (413 over 1 MiB), JSON (400), the documented payload's fields and types (422). Valid events
+are stored per workspace, the newest `KEEP` of them, and the conversation they name is marked
+changed for the analytics sync (`dashboard.sync.mark_changed`), so its next refresh re-reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from dashboard import validation
+from dashboard.storage import private_db
+from dashboard.sync import mark_changed
+
+DB_NAME = "receiver.sqlite"
+PATH = "/hooks/ceox/{secret}"
+MAX_BODY = 1024 * 1024
+KEEP = 1000  # events per workspace
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+LOOPBACK = ("127.0.0.1", "localhost")
+
+# The documented `message.received` payload (CONTRACT.md, "Webhook delivery"): field -> type.
+PAYLOAD_FIELDS: dict[str, type] = {
+    "event": str, "conversation_id": int, "from": str, "name": str, "wa_message_id": str, "body": str,
+    "media_type": str, "media_url": str, "is_group": bool, "timestamp": str,
+}
+# What a message.received event cannot do without; the other fields may be missing or null.
+REQUIRED = ("event", "conversation_id", "from", "wa_message_id", "timestamp")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS receiver_secrets (
+    workspace_id TEXT PRIMARY KEY, secret TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY, workspace_id TEXT NOT NULL, received_at TEXT NOT NULL, event TEXT NOT NULL,
+    conversation_id INTEGER, wa_message_id TEXT NOT NULL, payload TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_workspace ON events (workspace_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_once ON events (workspace_id, wa_message_id) WHERE wa_message_id != '';
+"""
+_lock = threading.Lock()
+_served = False
+
+
+@contextmanager
+def _db() -> Iterator[sqlite3.Connection]:
+    with _lock:
+        db = private_db(DB_NAME)
+        try:
+            db.executescript(SCHEMA)
+            yield db
+        finally:
+            db.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime(TIME_FORMAT)
+
+
+# --- secrets ------------------------------------------------------------------------------------------
+
+def secret_for(workspace_id: str) -> str:
+    """The workspace's receiver secret, created on first use."""
+    with _db() as db:
+        db.execute("INSERT OR IGNORE INTO receiver_secrets (workspace_id, secret, created_at) VALUES (?,?,?)",
+                   (workspace_id, secrets.token_urlsafe(24), _now()))
+        return db.execute("SELECT secret FROM receiver_secrets WHERE workspace_id = ?", (workspace_id,)).fetchone()[0]
+
+
+def workspace_for(secret: str) -> str | None:
+    """The workspace a secret belongs to, or None."""
+    if not secret or len(secret) > 100:
+        return None
+    with _db() as db:
+        row = db.execute("SELECT workspace_id FROM receiver_secrets WHERE secret = ?", (secret,)).fetchone()
+    return row[0] if row else None
+
+
+def path_for(secret: str) -> str:
+    return PATH.format(secret=secret)
+
+
+def url_for(base_url: str, secret: str) -> str:
+    """The receiver's full URL under the dashboard's public address (scheme://host[:port])."""
+    return base_url.rstrip("/") + path_for(secret)
+
+
+def public_address(*, configured: str, workspace_url: str, page_url: str | None, host_header: str | None,
+                   server_port: int) -> str:
+    """Where the CEOX service can reach this dashboard: the address the operator configured; for a service
+    on this machine (the sandbox), the loopback address; else the address the browser used."""
+    if configured.strip():
+        return configured.strip().rstrip("/")
+    page = urlsplit(page_url or "")
+    port = page.port or server_port
+    if urlsplit(workspace_url).hostname in LOOPBACK:
+        return f"http://127.0.0.1:{port}"
+    if page.scheme and page.netloc:
+        return f"{page.scheme}://{page.netloc}"
+    return f"http://{host_header}" if host_header else f"http://127.0.0.1:{port}"
+
+
+def reachability_problem(receiver_url: str, workspace_url: str) -> str | None:
+    """Why the workspace's service could not deliver to `receiver_url`, or None."""
+    problem = validation.webhook_url(receiver_url)
+    if problem:
+        return problem
+    if urlsplit(receiver_url).hostname in LOOPBACK and urlsplit(workspace_url).hostname not in LOOPBACK:
+        return f"{urlsplit(workspace_url).hostname} cannot reach this machine's loopback address."
+    return None
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+def _has_type(value: Any, kind: type) -> bool:
+    if kind is int:  # JSON true/false are bools, which Python also counts as int
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _is_timestamp(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def check_event(data: Any) -> str | None:
+    """Why `data` is not an event of the documented shape, or None. Unknown extra fields are allowed."""
+    if not isinstance(data, dict):
+        return "the body must be a JSON object"
+    event = data.get("event")
+    if not isinstance(event, str) or not event.strip() or len(event) > 100:
+        return "event must be a non-empty string"
+    if event == "message.received":
+        missing = [name for name in REQUIRED if data.get(name) is None]
+        if missing:
+            return f"missing field(s): {', '.join(missing)}"
+    wrong = [f"{name} must be {kind.__name__}" for name, kind in PAYLOAD_FIELDS.items()
+             if data.get(name) is not None and not _has_type(data[name], kind)]
+    if wrong:
+        return "; ".join(wrong)
+    if data.get("timestamp") is not None and not _is_timestamp(data["timestamp"]):
+        return "timestamp must be an RFC 3339 time, like 2026-06-21T08:15:00Z"
+    return None
+
+
+# --- storage ------------------------------------------------------------------------------------------
+
+def store_event(workspace_id: str, event: dict, keep: int = KEEP) -> bool:
+    """Store a checked event (dropping the oldest beyond `keep`) and mark its conversation changed for the
+    analytics sync; False when the event was stored already (a redelivery), whose mark is then renewed."""
+    with _db() as db:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            stored = db.execute(
+                "INSERT OR IGNORE INTO events (workspace_id, received_at, event, conversation_id, wa_message_id,"
+                " payload) VALUES (?,?,?,?,?,?)",
+                (workspace_id, _now(), event["event"], event.get("conversation_id"),
+                 str(event.get("wa_message_id") or ""), json.dumps(event))).rowcount == 1
+            if stored:
+                db.execute("DELETE FROM events WHERE workspace_id = ? AND id <= (SELECT id FROM events"
+                           " WHERE workspace_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                           (workspace_id, workspace_id, keep))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    conversation_id = event.get("conversation_id")
+    # A test event names no real conversation (id 0).
+    if isinstance(conversation_id, int) and conversation_id > 0:
+        mark_changed(workspace_id, [conversation_id])
+    return stored
+
+
+def recent_events(workspace_id: str, limit: int = 100) -> list[dict]:
+    """The newest events first: each the payload as received plus `id` and `received_at`."""
+    with _db() as db:
+        rows = db.execute("SELECT id, received_at, payload FROM events WHERE workspace_id = ?"
+                          " ORDER BY id DESC LIMIT ?", (workspace_id, limit)).fetchall()
+    return [{**json.loads(row["payload"]), "id": row["id"], "received_at": row["received_at"]} for row in rows]
+
+
+def event_count(workspace_id: str) -> int:
+    with _db() as db:
+        return db.execute("SELECT COUNT(*) FROM events WHERE workspace_id = ?", (workspace_id,)).fetchone()[0]
+
+
+# --- HTTP ---------------------------------------------------------------------------------------------
+
+def _answer(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message} if status >= 400 else {"ok": True, "detail": message}, status)
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The body, or None as soon as it is known to exceed MAX_BODY."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def receive(request: Request) -> JSONResponse:
+    workspace_id = await run_in_threadpool(workspace_for, request.path_params["secret"])
+    if workspace_id is None:
+        return _answer(404, "not found")
+    body = await _read_body(request)
+    if body is None:
+        return _answer(413, f"the body is over {MAX_BODY // 1024} KiB")
+    try:
+        data = json.loads(body)
+    except ValueError:  # includes bytes that are not UTF-8
+        return _answer(400, "the body is not JSON")
+    problem = check_event(data)
+    if problem:
+        return _answer(422, problem)
+    stored = await run_in_threadpool(store_event, workspace_id, data)
+    return _answer(200, "stored" if stored else "already stored")
+
+
+def routes() -> list[Route]:
+    """The receiver's routes, for `st.App(..., routes=routes())`."""
+    global _served
+    _served = True
+    return [Route(PATH, receive, methods=["POST"])]
+
+
+def is_served() -> bool:
+    """Whether this process serves the receiver (it does under `streamlit run app.py`, not in AppTest)."""
+    return _served

@@ -1,0 +1,110 @@
+"""Conversation helpers: list filters, thread entries with quotes, attachment checks, and media fetched with
+the credential only from the service's own host."""
+
+from __future__ import annotations
+
+import pytest
+
+from ceox_api import Client
+from ceox_api.models import Conversation, Message
+from dashboard import conversations as chats
+from dashboard.connection import connect
+
+MIB = 1024 * 1024
+
+
+def conversation(id_, name="", phone="+6281100000000", device_id=1, inbox_id=1, unread=0):
+    return Conversation(id=id_, contact_name=name, contact_phone=phone, device_id=device_id, inbox_id=inbox_id,
+                        unread=unread, device_name="Sales")
+
+
+LIST = [conversation(1, "Budi Santoso", "+6281234567890", 1, 1, 2), conversation(2, "Sari", "+6289876543210", 2, 2),
+        conversation(3, "", "+6281234500000", 2, None, 1)]
+
+
+@pytest.mark.parametrize("filters, ids", [
+    ({}, [1, 2, 3]),
+    ({"device_ids": [2]}, [2, 3]),
+    ({"inbox_ids": [1, 2]}, [1, 2]),
+    ({"unread_only": True}, [1, 3]),
+    ({"query": "budi"}, [1]),
+    ({"query": "  SARI "}, [2]),
+    ({"query": "+62812345"}, [1, 3]),
+    ({"query": "812 345"}, [1, 3]),  # spaces and dashes in a typed number are ignored
+    ({"query": "812-3456789"}, [1]),
+    ({"query": "99"}, []),
+    ({"device_ids": [2], "unread_only": True, "query": "0000"}, [3]),
+])
+def test_filters_combine(filters, ids):
+    assert [c.id for c in chats.filter_conversations(LIST, **filters)] == ids
+
+
+def test_the_frame_and_labels_keep_names_as_they_are():
+    frame = chats.conversations_frame([conversation(7, "<b>**x**</b>", unread=3)], [])
+    assert frame["contact"].tolist() == ["<b>**x**</b>"] and frame["unread"].tolist() == [3]
+    assert chats.label(conversation(7, "<b>**x**</b>", unread=3)) == (
+        "#7 · <b>**x**</b> · +6281100000000 · Sales · open · 3 unread")
+    assert chats.label(conversation(8)) == "#8 · +6281100000000 · +6281100000000 · Sales · open"
+
+
+def test_thread_entries_quote_the_replied_message_and_name_the_sender():
+    messages = [Message(id=1, wa_message_id="A", body="Halo", from_me=False),
+                Message(id=2, wa_message_id="B", body="Hai kak", from_me=True, sender_user_id=4, reply_to="A"),
+                Message(id=3, wa_message_id="C", body="", media_type="image", from_me=True, reply_to="GONE")]
+    entries = chats.thread(messages, "Budi")
+    assert [e.who for e in entries] == ["Budi", "Agent #4", "Sent through the API"]
+    assert entries[1].quoted.body == "Halo" and not entries[1].quoted_missing
+    assert entries[2].quoted is None and entries[2].quoted_missing
+    assert chats.snippet(messages[2]) == "[image]" and chats.snippet(Message(id=9, body="x " * 100), 10) == "x x x x x…"
+
+
+@pytest.mark.parametrize("name, declared, size, kind, mime", [
+    ("photo.jpg", "image/jpeg", 100, "image", "image/jpeg"),
+    ("photo.JPG", "application/octet-stream", 100, "image", "image/jpeg"),
+    ("voice.opus", "", 100, "audio", "audio/ogg"),
+    ("report.pdf", "application/pdf", 100 * MIB, "document", "application/pdf"),
+    ("sheet.xlsx", None, 10, "document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("clip.mp4", "video/mp4", 16 * MIB, "video", "video/mp4"),
+])
+def test_allowed_attachments(name, declared, size, kind, mime):
+    attachment, problem = chats.check_attachment(name, declared, b"x" * size)
+    assert problem is None and (attachment.kind, attachment.mime, attachment.filename) == (kind, mime, name)
+
+
+@pytest.mark.parametrize("name, declared, size, problem", [
+    ("tool.exe", "application/x-msdownload", 10, "which WhatsApp does not take"),
+    ("page.html", "text/html", 10, "of type text/html"),
+    ("noextension", "", 10, "of type unknown"),
+    ("big.png", "image/png", 16 * MIB + 1, "image files may be at most 16 MiB"),
+    ("big.mp4", "video/mp4", 16 * MIB + 1, "video files may be at most 16 MiB"),
+    ("huge.pdf", "application/pdf", 100 * MIB + 1, "document files may be at most 100 MiB"),
+    ("empty.png", "image/png", 0, "empty.png is empty."),
+])
+def test_refused_attachments(name, declared, size, problem):
+    attachment, reason = chats.check_attachment(name, declared, b"x" * size)
+    assert attachment is None and problem in reason
+
+
+def test_a_message_needs_text_or_a_file():
+    assert chats.check_body("  ", None) == "Type a message or attach a file."
+    assert chats.check_body("", chats.Attachment(b"x", "image/png", "a.png", "image")) is None
+    assert "at most 4,096" in chats.check_body("x" * 5000, None)
+
+
+def test_media_addresses_get_the_credential_only_on_the_services_host():
+    base = "https://api-wa.fantecno.net/api/v1"
+    assert chats.media_address(base, "/media/ab12.jpg") == ("https://api-wa.fantecno.net/media/ab12.jpg", True)
+    assert chats.media_address(base, "https://cdn.example.com/ab12.jpg") == ("https://cdn.example.com/ab12.jpg", False)
+    assert chats.media_address(base, "http://api-wa.fantecno.net/media/x.jpg")[1] is False
+
+
+def test_media_is_fetched_with_the_credential(demo_sandbox):
+    workspace = connect(demo_sandbox.api_url, api_key=demo_sandbox.api_key)
+    with Client(demo_sandbox.api_url, api_key=demo_sandbox.api_key, use_env=False) as client:
+        sent = client.sandbox.inbound(device_id=1, from_="+6287700000999", media_type="image")
+    data, mime = chats.fetch_media(workspace, sent.message.media_url)
+    assert data.startswith(b"\x89PNG") and mime == "image/png"
+    with pytest.raises(chats.MediaError, match="answered 404"):
+        chats.fetch_media(workspace, "/media/missing.png")
+    with pytest.raises(chats.MediaError, match="larger than"):
+        chats.fetch_media(workspace, sent.message.media_url, max_bytes=10)
