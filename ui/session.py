@@ -7,8 +7,8 @@ credential identity (a hash), so two people never share cached data, and cleared
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st

@@ -216,7 +216,8 @@ def test_view_as_a_role_lists_its_pages_and_actions(demo_sandbox):
     at.selectbox(key="roles_preview").select(analyst.id).run()
     assert_clean(at)
     pages, may, may_not = (frame.value for frame in at.dataframe[-3:])
-    assert pages["page"].tolist() == ["Overview", "Devices", "Contacts", "Conversations"]
+    assert pages["page"].tolist() == ["Overview", "Devices", "Contacts", "Conversations", "Analytics", "Agents",
+                                      "Live board"]
     assert may["capability"].tolist() == analyst.capabilities
     assert "roles.manage" in may_not["capability"].tolist()
     assert any("Inbox scoping applies" in info.value for info in at.info)

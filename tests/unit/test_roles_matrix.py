@@ -149,8 +149,9 @@ def test_emptied_name_of_an_existing_role():
 
 def test_preview_lists_pages_actions_and_scoping():
     preview = roles_matrix.preview(["analytics.view", "roles.manage", "billing.export"])
-    assert [p.path for p in preview.pages] == ["app_pages/overview.py", "app_pages/roles.py", "app_pages/devices.py",
-                                               "app_pages/contacts.py", "app_pages/conversations.py"]
+    assert [p.path for p in preview.pages] == [
+        "app_pages/overview.py", "app_pages/roles.py", "app_pages/devices.py", "app_pages/contacts.py",
+        "app_pages/conversations.py", "app_pages/analytics.py", "app_pages/agents.py", "app_pages/live_board.py"]
     assert [c for c, _ in preview.may] == ["analytics.view", "roles.manage"]
     assert [c for c, _ in preview.may_not] == [c for c in KNOWN_CAPABILITIES
                                                if c not in ("analytics.view", "roles.manage")]
