@@ -13,7 +13,7 @@ from dashboard.editing import apply_editor_state, apply_plan, plan_changes
 from dashboard.feedback import explain_error
 from dashboard.inboxes_plan import UNASSIGNED, CellChange, inbox_column
 from ui import session
-from ui.table_editing import TableState, apply_changes, show_problems, show_report
+from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_problems, show_report
 
 workspace = session.require()
 inboxes, devices = session.read("inboxes"), session.read("devices")
@@ -127,17 +127,8 @@ def confirm_deletions() -> None:
                                "members": [c.row.get("members") for c in doomed],
                                "devices": [list(c.row.get("devices") or []) for c in doomed]}),
                  hide_index=True, width="stretch")
-    others = len(changes) - len(doomed)
-    if others:
-        st.caption(f"The save also applies {others} other change(s).")
-    delete_col, cancel_col = st.columns(2)
-    if delete_col.button("Delete and save", type="primary"):
-        st.session_state.pop(inbox_table.pending_key)
-        apply_changes(inbox_table, changes, inboxes_plan.execute, "inbox", inboxes_server, before=server)
-        st.rerun()
-    if cancel_col.button("Cancel"):
-        st.session_state.pop(inbox_table.pending_key)
-        st.rerun()
+    confirm_or_cancel(inbox_table, changes, len(doomed), lambda: apply_changes(
+        inbox_table, changes, inboxes_plan.execute, "inbox", inboxes_server, before=server))
 
 
 if st.session_state.get(inbox_table.pending_key):

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import roles_matrix
 from dashboard.editing import apply_editor_state, normalise
 from ui import session
-from ui.table_editing import TableState, apply_changes, show_problems, show_report
+from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_problems, show_report
 
 session.require()
 roles = session.read("roles")
@@ -95,17 +95,7 @@ def confirm_deletions() -> None:
     if any(users):
         st.warning("A role still assigned to users cannot be deleted: give them another role first, or the "
                    "service will refuse.", icon=":material/warning:")
-    others = len(changes) - len(doomed)
-    if others:
-        st.caption(f"The save also applies {others} other change(s).")
-    delete_col, cancel_col = st.columns(2)
-    if delete_col.button("Delete and save", type="primary"):
-        st.session_state.pop(table.pending_key)
-        save(changes)
-        st.rerun()
-    if cancel_col.button("Cancel"):
-        st.session_state.pop(table.pending_key)
-        st.rerun()
+    confirm_or_cancel(table, changes, len(doomed), lambda: save(changes))
 
 
 if st.session_state.get(table.pending_key):

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import users_import, users_table, validation
 from dashboard.editing import apply_editor_state, plan_changes
 from ui import session
-from ui.table_editing import TableState, apply_changes, show_problems, show_report
+from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_problems, show_report
 
 workspace = session.require()
 users, roles, inboxes = session.read("users"), session.read("roles"), session.read("inboxes")
@@ -86,17 +86,8 @@ def confirm_deletions() -> None:
     doomed = [c.label for c in changes if c.kind == "delete"]
     st.write(f"This save deletes {len(doomed)} user(s). They lose access at once; this cannot be undone.")
     st.dataframe(pd.DataFrame({"user": doomed}), hide_index=True, width="stretch")
-    others = len(changes) - len(doomed)
-    if others:
-        st.caption(f"The save also applies {others} other change(s).")
-    delete_col, cancel_col = st.columns(2)
-    if delete_col.button("Delete and save", type="primary"):
-        st.session_state.pop(table.pending_key)
-        apply_changes(table, changes, execute, "user", server_frame, before=server)
-        st.rerun()
-    if cancel_col.button("Cancel"):
-        st.session_state.pop(table.pending_key)
-        st.rerun()
+    confirm_or_cancel(table, changes, len(doomed), lambda: apply_changes(
+        table, changes, execute, "user", server_frame, before=server))
 
 
 if st.session_state.get(table.pending_key):

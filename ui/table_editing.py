@@ -108,3 +108,19 @@ def show_problems(problems: dict[str, list[str]]) -> None:
     st.error(f"Nothing was saved: {len(problems)} row(s) need fixing first.", icon=":material/edit_off:")
     rows = [(row, " ".join(messages)) for row, messages in problems.items()]
     st.dataframe(pd.DataFrame(rows, columns=["row", "problem"]), hide_index=True, width="stretch")
+
+
+def confirm_or_cancel(table: TableState, changes: list[Change], deletions: int,
+                      on_confirm: Callable[[], object]) -> None:
+    """The end of a deletion dialog: what else the save does, then "Delete and save" or "Cancel"."""
+    others = len(changes) - deletions
+    if others:
+        st.caption(f"The save also applies {others} other change(s).")
+    delete_col, cancel_col = st.columns(2)
+    if delete_col.button("Delete and save", type="primary"):
+        st.session_state.pop(table.pending_key)
+        on_confirm()
+        st.rerun()
+    if cancel_col.button("Cancel"):
+        st.session_state.pop(table.pending_key)
+        st.rerun()
