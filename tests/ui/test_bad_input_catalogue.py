@@ -62,7 +62,8 @@ def snapshot(sandbox: SandboxServer) -> tuple:
         return (sorted((u.id, u.name, u.email, u.role_name, u.status, tuple(u.inbox_ids)) for u in client.users.list()),
                 sorted((r.id, r.name, tuple(sorted(r.capabilities))) for r in client.roles.list()),
                 sorted((i.id, i.name, i.color, i.description) for i in client.inboxes.list()),
-                sorted((c.id, c.name, c.phone) for c in client.contacts.list()))
+                sorted((c.id, c.name, c.phone) for c in client.contacts.list()),
+                sorted((w.id, w.url) for w in client.webhooks.list()))
 
 
 def still_signs_in(sandbox: SandboxServer, email: str = "user1@x.co") -> bool:
@@ -185,6 +186,11 @@ def token_form(token: str) -> Callable[[AppTest], None]:
 
 USERS, ROLES, INBOXES = "app_pages/users.py", "app_pages/roles.py", "app_pages/inboxes.py"
 CONTACTS, CONNECT = "app_pages/contacts.py", "app_pages/connect.py"
+WEBHOOKS = "app_pages/webhooks.py"
+
+
+def add_webhook(url: str) -> Callable[[AppTest], None]:
+    return lambda at: fill(at, {"URL": url}, "Add webhook")
 
 
 @dataclass
@@ -342,6 +348,16 @@ CASES = [
     Case("inboxes-rtl-name", INBOXES, inboxes_table([inbox_row(name=RTL, color="#9333ea")]), "saved",
          accepted=has_inbox(RTL), literal=RTL),
     # contacts: the add form
+    # webhooks: the add form
+    Case("webhooks-empty-url", WEBHOOKS, add_webhook(""), "URL is required"),
+    Case("webhooks-ftp-url", WEBHOOKS, add_webhook("ftp://example.com/hook"), "must start with http"),
+    Case("webhooks-javascript-url", WEBHOOKS, add_webhook("javascript:alert(1)"), "must start with http"),
+    Case("webhooks-credentials-in-url", WEBHOOKS, add_webhook("https://user:secret@example.com/h"),
+         "user name or password"),
+    Case("webhooks-plain-http-remote", WEBHOOKS, add_webhook("http://example.com/hook"), "Use https://"),
+    Case("webhooks-space-in-url", WEBHOOKS, add_webhook("https://example.com/a b"), "without spaces"),
+    Case("webhooks-bad-port", WEBHOOKS, add_webhook("https://example.com:99999/h"), "is not a valid URL"),
+    Case("webhooks-markdown-url", WEBHOOKS, add_webhook("[click](https://evil.example)"), "must start with http"),
     Case("contacts-empty", CONTACTS, add_contact("", ""), "Name is required"),
     Case("contacts-empty-phone", CONTACTS, add_contact("Ana", ""), "Phone is required"),
     Case("contacts-10k-name", CONTACTS, add_contact(TEN_K, "+6281200000001"), "Name is required"),
