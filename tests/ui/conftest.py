@@ -36,3 +36,23 @@ def open_app(sandbox: SandboxServer, page: str | None = None, **credential) -> A
 def assert_clean(at: AppTest) -> None:
     """No traceback reached the page."""
     assert not at.exception, [e.value for e in at.exception]
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Every text the page rendered as Markdown: markdown, captions, alerts, toasts, headings, widget labels."""
+    found: list[str] = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+        proto = getattr(node, "proto", None)
+        if proto is None or getattr(node, "type", "") in ("text", "code"):
+            return
+        for field in ("body", "label"):
+            value = getattr(proto, field, None)
+            if isinstance(value, str) and value:
+                found.append(value)
+
+    walk(at.main)
+    walk(at.sidebar)
+    return found

@@ -47,7 +47,7 @@ from dashboard.connection import Workspace, connect, sign_in
 from dashboard.sync import Cache
 from dashboard.sync import store as cache_store
 from tests.conftest import FAST_RETRIES
-from tests.ui.conftest import APP, assert_clean
+from tests.ui.conftest import APP, assert_clean, markdown_texts
 from ui import analytics as ui
 
 ANALYTICS, AGENTS, LIVE = "app_pages/analytics.py", "app_pages/agents.py", "app_pages/live_board.py"
@@ -152,26 +152,6 @@ def open_tab(at: AppTest, tab: str) -> AppTest:
     at.run()
     assert_clean(at)
     return at
-
-
-def markdown_texts(at: AppTest) -> list[str]:
-    """Every text the page rendered as Markdown (markdown, captions, alerts, headings, labels)."""
-    found: list[str] = []
-
-    def walk(node) -> None:
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-        proto = getattr(node, "proto", None)
-        if proto is None or getattr(node, "type", "") in ("text", "code"):
-            return
-        for name in ("body", "label"):
-            value = getattr(proto, name, None)
-            if isinstance(value, str) and value:
-                found.append(value)
-
-    walk(at.main)
-    walk(at.sidebar)
-    return found
 
 
 # --- the cache: cold sync, warm runs, refresh, clear -------------------------------------------------------

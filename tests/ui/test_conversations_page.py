@@ -14,7 +14,7 @@ from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard.connection import connect, sign_in
 from tests.conftest import FAST_RETRIES
-from tests.ui.conftest import APP, assert_clean
+from tests.ui.conftest import APP, assert_clean, markdown_texts
 
 PAGE = "app_pages/conversations.py"
 XSS_NAME = "<img src=x onerror=alert(1)> **bold** [link](http://x)"
@@ -45,26 +45,6 @@ def page_app(sandbox: SandboxServer, run: bool = True) -> AppTest:
     at.session_state["workspace"] = connect(sandbox.api_url, api_key=sandbox.api_key, source="demo")
     at.switch_page(PAGE)
     return at.run() if run else at
-
-
-def markdown_texts(at: AppTest) -> list[str]:
-    """Every text the page rendered as Markdown: markdown, captions, alerts, toasts, headings, widget labels."""
-    found: list[str] = []
-
-    def walk(node) -> None:
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-        proto = getattr(node, "proto", None)
-        if proto is None or getattr(node, "type", "") in ("text", "code"):
-            return
-        for field in ("body", "label"):
-            value = getattr(proto, field, None)
-            if isinstance(value, str) and value:
-                found.append(value)
-
-    walk(at.main)
-    walk(at.sidebar)
-    return found
 
 
 def assert_plain(at: AppTest, text: str) -> None:

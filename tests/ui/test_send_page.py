@@ -11,8 +11,8 @@ from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard.connection import connect, sign_in
 from tests.conftest import FAST_RETRIES
-from tests.ui.conftest import APP, assert_clean
-from tests.ui.test_conversations_page import XSS_NAME, markdown_texts
+from tests.ui.conftest import APP, assert_clean, markdown_texts
+from tests.ui.test_conversations_page import XSS_NAME
 
 PAGE = "app_pages/send.py"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)

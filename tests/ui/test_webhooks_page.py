@@ -17,8 +17,8 @@ from ceox_sandbox.server import SandboxServer
 from dashboard import audit, receiver
 from dashboard.connection import connect, sign_in
 from tests.conftest import FAST_RETRIES
-from tests.ui.conftest import APP, assert_clean
-from tests.ui.test_conversations_page import XSS_NAME, markdown_texts
+from tests.ui.conftest import APP, assert_clean, markdown_texts
+from tests.ui.test_conversations_page import XSS_NAME
 
 PAGE = "app_pages/webhooks.py"
 
