@@ -13,7 +13,7 @@ from dashboard.editing import apply_editor_state, apply_plan, plan_changes
 from dashboard.feedback import explain_error
 from dashboard.inboxes_plan import UNASSIGNED, CellChange, inbox_column
 from ui import session
-from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_problems, show_report
+from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_problems, show_report, submit
 
 workspace = session.require()
 inboxes, devices = session.read("inboxes"), session.read("devices")
@@ -105,15 +105,8 @@ if saved:
     actual = server[server["id"].isin(shown["id"].dropna())]
     changes = plan_changes(actual, desired, inboxes_plan.FIELDS, inboxes_plan.label)
     problems = inboxes_plan.validate(changes, desired)
-    if not changes:
-        st.info("Nothing to save: the table has no changes.")
-    elif problems:
-        show_problems(problems)
-    elif any(c.kind == "delete" for c in changes):
-        st.session_state[inbox_table.pending_key] = changes
-    else:
-        apply_changes(inbox_table, changes, inboxes_plan.execute, "inbox", inboxes_server, before=server)
-        st.rerun()
+    submit(inbox_table, changes, problems, lambda: apply_changes(
+        inbox_table, changes, inboxes_plan.execute, "inbox", inboxes_server, before=server))
 
 
 @st.dialog("Delete inboxes?")

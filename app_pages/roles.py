@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import roles_matrix
 from dashboard.editing import apply_editor_state, normalise
 from ui import session
-from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_problems, show_report
+from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_report, submit
 
 session.require()
 roles = session.read("roles")
@@ -73,15 +73,7 @@ if saved:
     actual = server[server["id"].isin(shown["id"].dropna())]
     changes = roles_matrix.plan(actual, desired, matrix)
     problems = roles_matrix.validate(changes, actual, desired)
-    if not changes:
-        st.info("Nothing to save: the table has no changes.")
-    elif problems:
-        show_problems(problems)
-    elif any(c.kind == "delete" for c in changes):
-        st.session_state[table.pending_key] = changes
-    else:
-        save(changes)
-        st.rerun()
+    submit(table, changes, problems, lambda: save(changes))
 
 
 @st.dialog("Delete roles?")

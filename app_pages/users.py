@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import users_import, users_table, validation
 from dashboard.editing import apply_editor_state, plan_changes
 from ui import session
-from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_problems, show_report
+from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_report, submit
 
 workspace = session.require()
 users, roles, inboxes = session.read("users"), session.read("roles"), session.read("inboxes")
@@ -69,15 +69,8 @@ if saved:
     actual = server[server["id"].isin(visible["id"].dropna())]
     changes = plan_changes(actual, desired, users_table.FIELDS, users_table.label, users_table.CREATE_ONLY)
     problems = users_table.validate(changes, desired, roles, inboxes)
-    if not changes:
-        st.info("Nothing to save: the table has no changes.")
-    elif problems:
-        show_problems(problems)
-    elif any(c.kind == "delete" for c in changes):
-        st.session_state[table.pending_key] = changes
-    else:
-        apply_changes(table, changes, execute, "user", server_frame, before=server)
-        st.rerun()
+    submit(table, changes, problems, lambda: apply_changes(
+        table, changes, execute, "user", server_frame, before=server))
 
 
 @st.dialog("Delete users?")

@@ -124,3 +124,17 @@ def confirm_or_cancel(table: TableState, changes: list[Change], deletions: int,
     if cancel_col.button("Cancel"):
         st.session_state.pop(table.pending_key)
         st.rerun()
+
+
+def submit(table: TableState, changes: list[Change], problems: dict[str, list[str]],
+           apply: Callable[[], object]) -> None:
+    """After "Save changes": say there is nothing to do, show the problems, ask before deleting, or apply."""
+    if not changes:
+        st.info("Nothing to save: the table has no changes.")
+    elif problems:
+        show_problems(problems)
+    elif any(c.kind == "delete" for c in changes):
+        st.session_state[table.pending_key] = changes
+    else:
+        apply()
+        st.rerun()
