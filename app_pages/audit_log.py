@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import audit
+from dashboard import audit, csv_safe
 from ui import session
 
 workspace = session.require()
@@ -28,5 +28,5 @@ if outcome != "all":
 
 st.caption(f"{len(frame):,} entries")
 st.dataframe(frame, hide_index=True, width="stretch")
-st.download_button("Export CSV", frame.to_csv(index=False).encode(), file_name="ceox-audit-log.csv",
+st.download_button("Export CSV", csv_safe.to_csv(frame), file_name="ceox-audit-log.csv",
                    mime="text/csv", icon=":material/download:")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ceox_api.models import Inbox, Role
-from dashboard import validation
+from dashboard import csv_safe, validation
 from dashboard.editing import Change, normalise
 from dashboard.users_table import FIELDS, STATUSES
 
@@ -21,7 +21,7 @@ MAX_ROWS = 5000
 def to_csv(frame: pd.DataFrame) -> bytes:
     out = frame.drop(columns=["password"], errors="ignore").copy()
     out["inboxes"] = out["inboxes"].map(lambda names: ";".join(names or []))
-    return out.to_csv(index=False).encode()
+    return csv_safe.to_csv(out)
 
 
 def _read(data: bytes) -> tuple[list[dict[str, str]], str | None]:
@@ -42,7 +42,7 @@ def _read(data: bytes) -> tuple[list[dict[str, str]], str | None]:
         for row in reader:
             if len(rows) >= MAX_ROWS:
                 return [], f"The CSV has more than {MAX_ROWS:,} rows; split it."
-            rows.append({k: (v or "").strip() for k, v in row.items() if isinstance(k, str)})
+            rows.append({k: csv_safe.unescape_cell((v or "").strip()) for k, v in row.items() if isinstance(k, str)})
     except csv.Error as exc:
         return [], f"The CSV could not be read: {exc}."
     if not rows:

@@ -4,7 +4,7 @@ Both start with a comment line naming the timezone and the cohort rule, e.g.
 `# CEOX analytics; timezone Asia/Jakarta; bucketed by cycle start in Asia/Jakarta; ...`
 (read them back with `pandas.read_csv(..., comment="#")`). Columns whose input the service did not
 return are left out and named in that line. Durations are seconds; times are local ISO 8601 with
-their UTC offset. Free-text cells starting with a spreadsheet formula character get a leading `'`.
+their UTC offset. Every text cell starting with a spreadsheet formula character gets a leading `'`.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from dashboard.analytics.metrics import (
     trends,
 )
 from dashboard.analytics.settings import WEEKDAYS
+from dashboard.csv_safe import safe_frame
 
-_FORMULA_START = r"^[=+\-@\t\r]"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # then "+0700" becomes "+07:00"
 
 
@@ -53,9 +53,9 @@ def cycle_rows(data: Cycles, filters: Filters = NO_FILTERS) -> pd.DataFrame | Mi
 
     frame = pd.DataFrame({
         "cycle_id": rows["cycle_id"], "conversation_id": rows["conversation_id"],
-        "contact_id": rows["contact_id"], "contact_name": _safe(conversation_text("contact_name")),
+        "contact_id": rows["contact_id"], "contact_name": conversation_text("contact_name"),
         "contact_phone": conversation_text("contact_phone"), "device_id": rows["device_id"],
-        "device_name": _safe(conversation_text("device_name")), "inbox_id": rows["inbox_id"],
+        "device_name": conversation_text("device_name"), "inbox_id": rows["inbox_id"],
         "is_group": rows["is_group"], "counted_in_response": response[keep], "agent_id": rows["agent_id"],
         "cycle_start": _local_iso(rows["start"], zone), "day": rows["day"].dt.date,
         "initiator": rows["initiator"], "state": rows["state"],
@@ -150,14 +150,8 @@ def _local_iso(times: pd.Series, zone: ZoneInfo) -> pd.Series:
     return text.str.replace(r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
 
 
-def _safe(text: pd.Series) -> pd.Series:
-    """Free text that a spreadsheet would not run as a formula."""
-    risky = text.str.contains(_FORMULA_START, regex=True, na=False)
-    return text.where(~risky, "'" + text)
-
-
 def _csv(frame: pd.DataFrame, header: str) -> str:
     buffer = io.StringIO()
     buffer.write(header)
-    frame.to_csv(buffer, index=False, lineterminator="\n")
+    safe_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
