@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 from dashboard import receiver
+from dashboard.closed_routes import CloseRoutes
 from dashboard.navigation import CONNECT_PAGE, pages_for
 from ui import gate, session, sidebar
 
 if __name__ != "__main__":
     # `streamlit run app.py` imports this module to find `app`, which serves the webhook receiver
-    # beside the pages, then runs this file as the page script (as `__main__`).
-    app = st.App(__file__, routes=receiver.routes())
+    # beside the pages, then runs this file as the page script (as `__main__`). The middleware closes
+    # Streamlit's own routes that would answer before the gate (dashboard/closed_routes.py).
+    app = st.App(__file__, routes=receiver.routes(), middleware=[Middleware(CloseRoutes)])
 else:
     st.set_page_config(page_title="CEOX Admin", page_icon=":material/forum:", layout="wide")
     gate.require()  # before anything connects with the server's credential
