@@ -15,6 +15,7 @@ import random
 import ssl
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Generic, Literal, Self, TypeVar
 
 import httpx
@@ -107,7 +108,8 @@ class BaseClient(Generic[H]):
     """Settings and the steps of a request that do not depend on sync or async I/O.
 
     `http_client` lets callers bring their own httpx client (proxies, a mock transport); the
-    client closes only the one it made itself.
+    client closes only the one it made itself. `request_hook` sees every request before it is sent,
+    may change it (pin the address it goes to, say) or refuse it by raising `RequestRefused`.
     """
 
     def __init__(
@@ -123,6 +125,7 @@ class BaseClient(Generic[H]):
         retry_after_max: float = 30.0,
         http_client: H | None = None,
         use_env: bool = True,
+        request_hook: Callable[[httpx.Request], None] | None = None,
     ) -> None:
         # use_env=False: only explicit arguments count (an app must not send an operator's key to a
         # URL a visitor typed).
@@ -131,6 +134,7 @@ class BaseClient(Generic[H]):
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.retry = RetryPolicy(max_retries, backoff_base, backoff_max, retry_after_max)
         self._credential = Credential.resolve(api_key, token, use_env=use_env)
+        self.request_hook = request_hook
         self._owns_http = http_client is None
         self._http: H = http_client or self._new_http()
 
@@ -166,6 +170,7 @@ class BaseClient(Generic[H]):
             backoff_max=retry.backoff_max,
             retry_after_max=retry.retry_after_max,
             use_env=False,
+            request_hook=self.request_hook,
         )
         twin._credential = self._credential
         return twin
@@ -240,7 +245,8 @@ def _describe_invalid(exc: pydantic.ValidationError) -> str:
 
 class SyncTransport(BaseClient[httpx.Client]):
     def _new_http(self) -> httpx.Client:
-        return httpx.Client(timeout=self.timeout)
+        hooks = {"request": [self.request_hook]} if self.request_hook else {}
+        return httpx.Client(timeout=self.timeout, event_hooks=hooks)
 
     def _request(self, call: Call[T]) -> T:
         attempt = 0
@@ -308,7 +314,12 @@ class AsyncTransport(BaseClient[httpx.AsyncClient]):
     LANES = 16
 
     def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self.timeout, transport=_Lanes(self.LANES))
+        hooks = {"request": [self._async_hook]} if self.request_hook else {}
+        return httpx.AsyncClient(timeout=self.timeout, transport=_Lanes(self.LANES), event_hooks=hooks)
+
+    async def _async_hook(self, request: httpx.Request) -> None:
+        assert self.request_hook is not None
+        self.request_hook(request)
 
     async def _request(self, call: Call[T]) -> T:
         attempt = 0

@@ -89,6 +89,10 @@ class TransportError(CeoxError):
     """The request got no HTTP answer: connection refused or dropped, DNS failure, timeout."""
 
 
+class RequestRefused(TransportError):
+    """The client's `request_hook` refused to send the request (an address policy, say); never retried."""
+
+
 _BY_STATUS: dict[int, type[CeoxError]] = {
     400: ValidationError,
     401: AuthError,

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from ceox_api.errors import RequestRefused
+from dashboard.outbound import same_origin_url
+
 from ceox_api import Client
 from ceox_api.models import Conversation, Message
 from dashboard import conversations as chats
@@ -91,15 +94,18 @@ def test_a_message_needs_text_or_a_file():
     assert "at most 4,096" in chats.check_body("x" * 5000, None)
 
 
-def test_media_addresses_get_the_credential_only_on_the_services_host():
+def test_media_addresses_resolve_against_the_services_origin_and_stay_there():
     base = "https://api-wa.fantecno.net/api/v1"
-    assert chats.media_address(base, "/media/ab12.jpg") == ("https://api-wa.fantecno.net/media/ab12.jpg", True)
-    assert chats.media_address(base, "https://cdn.example.com/ab12.jpg") == ("https://cdn.example.com/ab12.jpg", False)
-    assert chats.media_address(base, "http://api-wa.fantecno.net/media/x.jpg")[1] is False
+    assert same_origin_url(base, "/media/ab12.jpg") == "https://api-wa.fantecno.net/media/ab12.jpg"
+    assert same_origin_url(base, "https://API-WA.fantecno.net/media/x.jpg") == "https://API-WA.fantecno.net/media/x.jpg"
+    for elsewhere in ("https://cdn.example.com/ab12.jpg", "http://api-wa.fantecno.net/media/x.jpg",
+                      "https://api-wa.fantecno.net:8443/x.jpg", "//127.0.0.1/x", "file:///etc/passwd"):
+        with pytest.raises(RequestRefused, match="another address"):
+            same_origin_url(base, elsewhere)
 
 
 def test_media_is_fetched_with_the_credential(demo_sandbox):
-    workspace = connect(demo_sandbox.api_url, api_key=demo_sandbox.api_key)
+    workspace = connect(demo_sandbox.api_url, api_key=demo_sandbox.api_key, allow_private=True)
     with Client(demo_sandbox.api_url, api_key=demo_sandbox.api_key, use_env=False) as client:
         sent = client.sandbox.inbound(device_id=1, from_="+6287700000999", media_type="image")
     data, mime = chats.fetch_media(workspace, sent.message.media_url)
