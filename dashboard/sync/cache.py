@@ -2,20 +2,23 @@
 
 A refresh reads the whole conversation list, then fetches only the threads that need it: new
 conversations, conversations whose list row changed on a field that a new message or a status
-change moves (`last_message_at`, `unread`, `status`, `solved_at`), and conversations named by
-`mark_changed`. Conversations missing from the list are removed with their messages. Message
-bodies and media URLs are never stored.
+change moves (`last_message_at`, `unread`, `status`, `solved_at`), conversations named by
+`mark_changed`, and conversations whose last message is recent (within `SAFETY_WINDOW` before the
+previous refresh started). The last rule is what keeps every message: timestamps have one-second
+resolution and an outgoing message leaves `unread` at 0, so a second message stamped in the same
+second as the last one, stored after the previous refresh read the thread, changes nothing in the
+list row. Conversations missing from the list are removed with their messages. Message bodies and
+media URLs are never stored.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +29,19 @@ from ceox_api.models import Conversation, Message
 from dashboard.connection import Workspace
 from dashboard.sync import fetch, store
 from dashboard.sync.fetch import Progress
+from dashboard.tenants import identify_client
 
 DEFAULT_CONCURRENCY = 16
+# A conversation whose last message is stamped later than this before the previous refresh started
+# is fetched again: this covers the one-second resolution of timestamps, a message stored a moment
+# after its timestamp, and a difference between this machine's clock and the service's.
+SAFETY_WINDOW = timedelta(minutes=2)
 
 ConversationRow = tuple[Any, ...]
 # Positions in a ConversationRow of the fields that change when the thread changes.
 _THREAD_SIGNATURE = tuple(store.CONVERSATION_COLUMNS.index(name)
                           for name in ("last_message_at", "unread", "status", "solved_at"))
+_LAST_MESSAGE_AT = store.CONVERSATION_COLUMNS.index("last_message_at")
 _INSERT_CONVERSATION = (f"INSERT OR REPLACE INTO conversations ({', '.join(store.CONVERSATION_COLUMNS)})"
                         f" VALUES ({', '.join('?' * len(store.CONVERSATION_COLUMNS))})")
 _INSERT_THREAD = (f"INSERT OR REPLACE INTO threads ({', '.join(store.THREAD_COLUMNS)})"
@@ -54,6 +63,7 @@ class SyncReport:
     new: int  # listed and not cached before
     changed: int  # cached, and changed in the list since the last refresh
     marked: int  # unchanged in the list, re-fetched because mark_changed named them
+    recent: int  # unchanged and unmarked, re-fetched because their last message is recent (SAFETY_WINDOW)
     fetched: int  # threads fetched and stored
     removed: int  # conversations removed: gone from the list, or gone when their thread was fetched
     failed: int  # threads that could not be fetched; the next refresh tries them again
@@ -63,6 +73,7 @@ class SyncReport:
     synced_at: datetime
     fetched_ids: frozenset[int]
     removed_ids: frozenset[int]
+    recent_ids: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -94,9 +105,10 @@ class Cache:
         return cls(workspace.workspace_id, workspace.identity, cache_dir=cache_dir)
 
     @classmethod
-    def for_client(cls, client: Client | AsyncClient, *, cache_dir: str | os.PathLike[str] | None = None) -> Cache:
-        """Keyed like `for_workspace` by the base URL, and by a hash of `client.identity`."""
-        return cls(workspace_id_of(client.base_url), _credential_name(client), cache_dir=cache_dir)
+    def for_client(cls, client: Client, *, cache_dir: str | os.PathLike[str] | None = None) -> Cache:
+        """The same file as `for_workspace` for the same credential (asks the service who it is)."""
+        names = identify_client(client)
+        return cls(names.tenant, names.credential, cache_dir=cache_dir)
 
     def __repr__(self) -> str:
         return f"Cache({str(self.path)!r})"
@@ -131,20 +143,26 @@ class Cache:
 
     def _refresh(self, db: sqlite3.Connection, client: Client, on_progress: Progress | None,
                  concurrency: int, started: float) -> SyncReport:
-        credential = _credential_name(client)
+        credential = identify_client(client).credential
         with store.snapshot(db):
             owner = store.get_meta(db, "credential")
             cached = {row[0]: row for row in db.execute(
                 f"SELECT {', '.join(store.CONVERSATION_COLUMNS)} FROM conversations")}
             mark_seq, marked_ids = _marks(db)
             previous_available = store.read_available(db)
+            previous_start = store.get_meta(db, "refresh_started_at")
             cold = store.get_meta(db, "last_synced_at") is None and not cached
-        if owner not in (None, credential):
+        if credential != self.identity or owner not in (None, credential):
             raise ValueError("this cache was filled through another credential; refresh it with that one")
+
+        # Taken before the list is read: a message stored after this moment may be missing from what
+        # this refresh reads, so the next refresh looks again at anything stamped after it.
+        refresh_started = datetime.now(UTC)
+        recent_since = None if previous_start is None else int(previous_start) - _ns(SAFETY_WINDOW)
 
         async def work(twin: AsyncClient) -> tuple[_Plan, fetch.Threads]:
             listed, present = await fetch.list_conversations(twin)
-            plan = _Plan.make(cached, listed, present, marked_ids)
+            plan = _Plan.make(cached, listed, present, marked_ids, recent_since)
             if on_progress is not None:
                 on_progress(0, len(plan.to_fetch))
             threads = await fetch.fetch_threads(twin, plan.to_fetch, concurrency=concurrency,
@@ -164,9 +182,11 @@ class Cache:
             db.executemany(_INSERT_CONVERSATION, (plan.rows[i] for i in fetched + plan.row_updates))
             db.executemany(_INSERT_THREAD, (_thread_row(i, threads.messages[i]) for i in fetched))
             # Marks made after the snapshot stay for the next refresh, as do those of unfetched threads.
+            # Recent ones too: the next refresh's window may no longer reach their last message.
             db.execute("DELETE FROM marks WHERE seq <= ?", (mark_seq,))
-            retry = marked_ids & (set(plan.to_fetch) - set(fetched) - threads.gone)
+            retry = (marked_ids | set(plan.recent)) & (set(plan.to_fetch) - set(fetched) - threads.gone)
             db.executemany("INSERT INTO marks (conversation_id) VALUES (?)", ((i,) for i in retry))
+            store.set_meta(db, "refresh_started_at", str(store.nanoseconds(refresh_started)))
             store.write_available(db, _available(plan, threads, previous_available))
             synced_at = datetime.now(UTC)
             if complete:
@@ -176,10 +196,11 @@ class Cache:
 
         report = SyncReport(
             cold=cold, listed=len(plan.rows), new=len(plan.new), changed=len(plan.changed),
-            marked=len(plan.marked), fetched=len(fetched), removed=len(removed),
+            marked=len(plan.marked), recent=len(plan.recent), fetched=len(fetched), removed=len(removed),
             failed=len(plan.to_fetch) - len(fetched) - len(threads.gone),
             conversations=conversations, messages=messages, seconds=time.perf_counter() - started,
             synced_at=synced_at, fetched_ids=frozenset(fetched), removed_ids=frozenset(removed),
+            recent_ids=frozenset(plan.recent),
         )
         if threads.fatal is not None:
             raise threads.fatal
@@ -261,16 +282,17 @@ class _Plan:
     new: list[int]
     changed: list[int]
     marked: list[int]
-    to_fetch: list[int]  # new, changed and marked, in list order (most recent activity first)
+    recent: list[int]  # unchanged and unmarked, with a last message at or after `recent_since`
+    to_fetch: list[int]  # new, changed, marked and recent, in list order (most recent activity first)
     row_updates: list[int]  # listed rows that changed only in fields that leave the thread as it was
     removed: set[int]
     present: frozenset[str]  # the optional conversation fields the list carried
 
     @classmethod
     def make(cls, cached: dict[int, ConversationRow], listed: list[Conversation], present: frozenset[str],
-             marked_ids: set[int]) -> _Plan:
+             marked_ids: set[int], recent_since: int | None) -> _Plan:
         rows = {c.id: _conversation_row(c) for c in listed}
-        new, changed, marked, row_updates = [], [], [], []
+        new, changed, marked, recent, row_updates = [], [], [], [], []
         for conversation_id, row in rows.items():
             old = cached.get(conversation_id)
             if old is None:
@@ -279,11 +301,22 @@ class _Plan:
                 changed.append(conversation_id)
             elif conversation_id in marked_ids:
                 marked.append(conversation_id)
+            elif _is_recent(row, recent_since):
+                recent.append(conversation_id)
             elif row != old:
                 row_updates.append(conversation_id)
-        fetch = set(new) | set(changed) | set(marked)
+        fetch = set(new) | set(changed) | set(marked) | set(recent)
         to_fetch = [i for i in rows if i in fetch]
-        return cls(rows, new, changed, marked, to_fetch, row_updates, set(cached) - set(rows), present)
+        return cls(rows, new, changed, marked, recent, to_fetch, row_updates, set(cached) - set(rows), present)
+
+
+def _is_recent(row: ConversationRow, since: int | None) -> bool:
+    last = row[_LAST_MESSAGE_AT]
+    return since is not None and last is not None and last >= since
+
+
+def _ns(span: timedelta) -> int:
+    return span // timedelta(microseconds=1) * 1000
 
 
 def _conversation_row(c: Conversation) -> ConversationRow:
@@ -298,13 +331,6 @@ def _thread_row(conversation_id: int, thread: list[Message]) -> tuple[Any, ...]:
     return store.thread_row(conversation_id, [m.id for m in thread], [m.from_me for m in thread],
                             [ns(m.timestamp) for m in thread], [m.sender_user_id for m in thread],
                             [m.media_type for m in thread])
-
-
-def _credential_name(client: Client | AsyncClient) -> str:
-    """Which credential filled a cache, as a hash: one cache never takes another credential's data."""
-    if client.identity is None:
-        raise ValueError("the client has no credential")
-    return hashlib.sha256(f"{client.base_url}\n{client.identity}".encode()).hexdigest()[:16]
 
 
 def _marks(db: sqlite3.Connection) -> tuple[int, set[int]]:
@@ -331,11 +357,6 @@ def _bump_generation(db: sqlite3.Connection) -> None:
 
 
 # --- entry points --------------------------------------------------------------------------------
-
-def workspace_id_of(base_url: str) -> str:
-    """The name `Workspace.workspace_id` gives the workspace at `base_url`."""
-    return hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:16]
-
 
 def sync(
     source: Workspace | Client,
