@@ -18,15 +18,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="demo workspace, or nothing (only when the database is new)")
     parser.add_argument("--api-key", help="accept this key (ceox_...); default: one kept in the database")
     parser.add_argument("--latency-ms", type=float, default=0, help="delay every /api/v1 request")
+    parser.add_argument("--workspaces", type=int, default=1, metavar="N",
+                        help="host N independent workspaces behind the one address (default 1); the first gets"
+                             " the --seed, the others a small seed, each its own key; files beside --db")
     args = parser.parse_args(argv)
     try:
         server = SandboxServer(db=args.db, seed=args.seed, api_key=args.api_key, latency_ms=args.latency_ms,
-                               host=args.host, port=args.port)
+                               host=args.host, port=args.port, workspaces=args.workspaces)
     except (OSError, ValueError) as exc:
         print(f"ceox_sandbox: {exc}", file=sys.stderr)
         return 2
     print(f"CEOX sandbox at {server.api_url}", flush=True)
     print(f"API key: {server.api_key}", flush=True)
+    for number, key in enumerate(server.api_keys[1:], 2):
+        print(f"API key of workspace {number}: {key} (sign-ins {server.sign_in_email(number - 1)}, ...)",
+              flush=True)
     print("Send it as `Authorization: <key>`; Ctrl-C stops the server.", flush=True)
     server.serve_forever()
     return 0

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from fastapi import Request
 
 from ceox_sandbox import secrets
 from ceox_sandbox.capabilities import CAPABILITIES
 from ceox_sandbox.errors import ApiError
-from ceox_sandbox.state import Sandbox
+from ceox_sandbox.state import Host, Sandbox
 from ceox_sandbox.store import loads_list
 
 AUTH_HINT = "send `Authorization: ceox_<key>` (API key, no Bearer) or `Authorization: Bearer <token>`"
@@ -24,6 +24,8 @@ class Caller:
     user_id: int | None = None
     role_id: int | None = None
     api_key_id: int | None = None
+    # The caller's own workspace: every route reads and writes only its database.
+    workspace: Sandbox | None = field(default=None, compare=False, repr=False)
 
     def require(self, capability: str) -> None:
         if capability not in self.capabilities:
@@ -46,26 +48,33 @@ class Caller:
 
 def authenticate(request: Request) -> Caller:
     """FastAPI dependency: the caller, or 401 with a sentence that says how to fix it."""
-    sandbox: Sandbox = request.app.state.sandbox
-    header = request.headers.get("authorization", "").strip()
+    return identify(request.app.state.host, request.headers.get("authorization", ""))
+
+
+def identify(host: Host, header: str) -> Caller:
+    """The caller an Authorization header names, in whichever workspace holds its credential."""
+    header = header.strip()
     if not header:
         raise ApiError(401, f"missing Authorization header: {AUTH_HINT}")
     if header.lower().startswith("bearer "):
         token = header[7:].strip()
         if token.startswith(secrets.API_KEY_PREFIX):
             raise ApiError(401, "API keys are sent without the Bearer prefix: `Authorization: ceox_<key>`")
-        user_id = secrets.token_user_id(sandbox.store, token)
-        if user_id is None:
-            raise ApiError(401, "invalid or expired token: sign in again")
-        with sandbox.store.tx() as db:
-            return user_caller(db, user_id)
+        for workspace in host.workspaces:  # each workspace signs with its own secret
+            user_id = secrets.token_user_id(workspace.store, token)
+            if user_id is not None:
+                with workspace.store.tx() as db:
+                    return replace(user_caller(db, user_id), workspace=workspace)
+        raise ApiError(401, "invalid or expired token: sign in again")
     if header.startswith(secrets.API_KEY_PREFIX):
-        with sandbox.store.tx() as db:
-            row = db.execute("SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
-                             (secrets.hash_api_key(header),)).fetchone()
-        if row is None:
-            raise ApiError(401, "invalid or revoked API key")
-        return Caller("api_key", frozenset(CAPABILITIES), None, api_key_id=row["id"])
+        key_hash = secrets.hash_api_key(header)
+        for workspace in host.workspaces:
+            with workspace.store.tx() as db:
+                row = db.execute("SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+                                 (key_hash,)).fetchone()
+            if row is not None:
+                return Caller("api_key", frozenset(CAPABILITIES), None, api_key_id=row["id"], workspace=workspace)
+        raise ApiError(401, "invalid or revoked API key")
     raise ApiError(401, f"unrecognised Authorization header: {AUTH_HINT}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Literal
 
 import uvicorn
@@ -13,11 +14,14 @@ from ceox_sandbox import secrets
 from ceox_sandbox.app import create_app
 from ceox_sandbox.faults import API_PREFIX, Faults
 from ceox_sandbox.routes.sandbox import create_api_key
-from ceox_sandbox.state import Sandbox
+from ceox_sandbox.state import Host, Sandbox
 from ceox_sandbox.store import Store, now
 from ceox_sandbox.webhooks import RETRY_DELAYS, WebhookDispatcher
 
 DEFAULT_KEY_META = "default_api_key"
+MAX_WORKSPACES = 20
+# Workspace k's ids start at (k - 1) * ID_SPAN + 1, so that no id is valid in two workspaces.
+ID_SPAN = 1_000_000_000
 
 
 class _Server(uvicorn.Server):
@@ -53,33 +57,75 @@ def _accepted_key(state: Sandbox, api_key: str | None) -> str:
     return key
 
 
+def workspace_db(db: str, number: int) -> str:
+    """Workspace 1 lives in `db`; workspace k in `<db stem>.w<k><suffix>` beside it (or in memory)."""
+    if db == ":memory:" or number == 1:
+        return db
+    path = Path(db)
+    return str(path.with_name(f"{path.stem}.w{number}{path.suffix}"))
+
+
+def _seed(store: Store, number: int) -> None:
+    # The seed modules are large: load them only when seeding.
+    if number == 1:
+        from ceox_sandbox.seed import seed_demo
+        seed_demo(store, now())
+    else:
+        from ceox_sandbox.seed_small import seed_small
+        seed_small(store, now(), number)
+
+
 class SandboxServer:
     """A running sandbox on a loopback port; `port=0` picks a free one.
 
     >>> with SandboxServer(seed="demo") as sandbox:
     ...     sandbox.api_url, sandbox.api_key
+
+    With `workspaces=N` it hosts N independent workspaces behind the one address: `api_keys[i]` is the
+    API key of workspace i + 1 (`api_key` is `api_keys[0]`), `workspaces[i]` its state, and
+    `sign_in_email(i, "agent")` one of its demo sign-ins (all with the demo password).
     """
 
     def __init__(self, db: str = ":memory:", seed: Literal["demo", "empty"] = "demo",
                  api_key: str | None = None, latency_ms: float = 0, host: str = "127.0.0.1",
-                 port: int = 0, webhook_retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+                 port: int = 0, webhook_retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 workspaces: int = 1) -> None:
+        if not 1 <= workspaces <= MAX_WORKSPACES:
+            raise ValueError(f"workspaces must be a number from 1 to {MAX_WORKSPACES}")
         # Bind first: a taken port fails fast, before any seeding work.
         self._socket = socket.create_server((host, port))
         # Accepted connections inherit this; asyncio only sets it itself on sockets made with proto=IPPROTO_TCP.
         # Without it, every keep-alive response waits ~40 ms (Nagle + delayed ACK) between headers and body.
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.host, self.port = host, self._socket.getsockname()[1]
-        store = Store(db)
-        if seed == "demo" and store.is_empty():
-            from ceox_sandbox.seed import seed_demo  # the seed module is large; load it only when seeding
-            seed_demo(store, now())
-        dispatcher = WebhookDispatcher(store, webhook_retry_delays)
-        self.state = Sandbox(store, Faults(latency_ms=latency_ms), dispatcher)
-        self.api_key = _accepted_key(self.state, api_key)
-        self.app = create_app(self.state)
+        faults = Faults(latency_ms=latency_ms)
+        self.workspaces: list[Sandbox] = []
+        self.api_keys: list[str] = []
+        try:
+            for number in range(1, workspaces + 1):
+                store = Store(workspace_db(db, number))
+                self.workspaces.append(Sandbox(store, faults, WebhookDispatcher(store, webhook_retry_delays)))
+                if number > 1:
+                    store.start_ids_at((number - 1) * ID_SPAN + 1)
+                if seed == "demo" and store.is_empty():
+                    _seed(store, number)
+                self.api_keys.append(_accepted_key(self.workspaces[-1], api_key if number == 1 else None))
+        except BaseException:
+            self._close()
+            raise
+        self.state = self.workspaces[0]
+        self.api_key = self.api_keys[0]
+        self.app = create_app(Host(self.workspaces, faults))
         self._server = _Server(uvicorn.Config(self.app, log_level="warning", access_log=False,
                                                      lifespan="off", timeout_graceful_shutdown=2))
         self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def sign_in_email(index: int, who: str = "admin") -> str:
+        """The demo sign-in `who` (admin, agent, supervisor, manager, analyst) of workspace `index` + 1:
+        admin@demo.ceox.local for index 0, admin@w2.demo.ceox.local for index 1, ..."""
+        from ceox_sandbox.seed_small import sign_in_email
+        return sign_in_email(index + 1, who)
 
     @property
     def base_url(self) -> str:
@@ -114,9 +160,11 @@ class SandboxServer:
         self._close()
 
     def _close(self) -> None:
-        self.state.webhooks.close()
+        for workspace in self.workspaces:
+            workspace.webhooks.close()
         self._socket.close()
-        self.state.store.close()
+        for workspace in self.workspaces:
+            workspace.store.close()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -118,6 +118,16 @@ class Store:
         with self.tx() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
+    def start_ids_at(self, first_id: int) -> None:
+        """Make every table's next id at least `first_id` (AUTOINCREMENT never goes below its sequence),
+        so that the workspaces of one server never share an id."""
+        with self.tx() as db:
+            tables = [r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%AUTOINCREMENT%'")]
+            for table in tables:
+                if not db.execute("SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)).fetchone():
+                    db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, first_id - 1))
+
     def is_empty(self) -> bool:
         with self.tx() as db:
             return db.execute("SELECT COUNT(*) FROM devices").fetchone()[0] == 0

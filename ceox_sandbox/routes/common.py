@@ -10,15 +10,22 @@ from pydantic import BaseModel
 from ceox_sandbox.access import Caller, authenticate
 from ceox_sandbox.errors import bad_request
 from ceox_sandbox.schemas import MAX_ID, ErrorBody
-from ceox_sandbox.state import Sandbox
+from ceox_sandbox.state import Host, Sandbox
 
-
-def get_sandbox(request: Request) -> Sandbox:
-    return request.app.state.sandbox
-
-
-SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
 CallerDep = Annotated[Caller, Depends(authenticate)]
+
+
+def get_host(request: Request) -> Host:
+    return request.app.state.host
+
+
+def caller_workspace(caller: CallerDep) -> Sandbox:
+    """The caller's own workspace (FastAPI authenticates once per request and shares the result)."""
+    return caller.workspace
+
+
+HostDep = Annotated[Host, Depends(get_host)]
+SandboxDep = Annotated[Sandbox, Depends(caller_workspace)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 ERRORS = {status: {"model": ErrorBody, "description": text} for status, text in (

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from ceox_sandbox import secrets, views
 from ceox_sandbox.capabilities import CAPABILITIES
 from ceox_sandbox.errors import ApiError, bad_request, conflict
-from ceox_sandbox.routes.common import ERRORS, CallerDep, PathId, SandboxDep, changes, no_content
+from ceox_sandbox.routes.common import ERRORS, CallerDep, HostDep, PathId, SandboxDep, changes, no_content
 from ceox_sandbox.schemas import (
     LoginBody,
     LoginResult,
@@ -24,6 +24,7 @@ from ceox_sandbox.schemas import (
     UserCreateBody,
     UserUpdateBody,
 )
+from ceox_sandbox.state import Host, Sandbox
 from ceox_sandbox.store import now_iso
 
 router = APIRouter(responses=ERRORS)
@@ -32,9 +33,13 @@ router = APIRouter(responses=ERRORS)
 # ---- sign-in and me -------------------------------------------------------------------------
 
 @router.post("/auth/login", response_model=LoginResult, tags=["auth"])
-def login(body: LoginBody, sandbox: SandboxDep):
-    with sandbox.store.tx() as db:
-        row = db.execute("SELECT id, password_hash FROM users WHERE email = ?", (body.email.strip(),)).fetchone()
+def login(body: LoginBody, host: HostDep):
+    email = body.email.strip()
+    for sandbox in host.workspaces:  # an email names one workspace (see _check_email_free)
+        with sandbox.store.tx() as db:
+            row = db.execute("SELECT id, password_hash FROM users WHERE email = ?", (email,)).fetchone()
+        if row is not None:
+            break
     # The same answer for an unknown email and a wrong password: never reveal who has an account.
     if row is None or not secrets.check_password(body.password, row["password_hash"]):
         raise ApiError(401, "wrong email or password")
@@ -77,9 +82,14 @@ def _check_refs(db: sqlite3.Connection, role_id: int | None, inbox_ids: list[int
         raise bad_request(f"inbox_ids {', '.join(map(str, missing))} do not exist (see GET /inboxes)")
 
 
-def _check_email_free(db: sqlite3.Connection, email: str, user_id: int = 0) -> None:
-    if db.execute("SELECT 1 FROM users WHERE email = ? AND id != ?", (email, user_id)).fetchone():
-        raise conflict(f"a user with email {email} already exists")
+def _check_email_free(host: Host, email: str, own: Sandbox, user_id: int = 0) -> None:
+    """Sign-in finds the workspace by email alone, so an email is taken in every workspace at once.
+    Call it holding `host.accounts_lock` and outside any transaction, which lock only one database each."""
+    for sandbox in host.workspaces:
+        mine = user_id if sandbox is own else 0
+        with sandbox.store.tx() as db:
+            if db.execute("SELECT 1 FROM users WHERE email = ? AND id != ?", (email, mine)).fetchone():
+                raise conflict(f"a user with email {email} already exists")
 
 
 def _set_memberships(db: sqlite3.Connection, user_id: int, inbox_ids: list[int]) -> None:
@@ -96,12 +106,17 @@ def list_users(sandbox: SandboxDep, caller: CallerDep):
 
 
 @router.post("/users", status_code=201, response_model=User, tags=["users"])
-def create_user(body: UserCreateBody, sandbox: SandboxDep, caller: CallerDep):
+def create_user(body: UserCreateBody, sandbox: SandboxDep, caller: CallerDep, host: HostDep):
     caller.require("users.manage")
     password_hash = secrets.hash_password(body.password)
+    with host.accounts_lock:
+        _check_email_free(host, body.email, sandbox)
+        return _insert_user(sandbox, body, password_hash)
+
+
+def _insert_user(sandbox: Sandbox, body: UserCreateBody, password_hash: str) -> dict:
     with sandbox.store.tx() as db:
         _check_refs(db, body.role_id, body.inbox_ids)
-        _check_email_free(db, body.email)
         user_id = db.execute("INSERT INTO users (name, email, password_hash, role_id, status, created_at)"
                              " VALUES (?, ?, ?, ?, 'offline', ?)",
                              (body.name, body.email, password_hash, body.role_id, now_iso())).lastrowid
@@ -112,15 +127,22 @@ def create_user(body: UserCreateBody, sandbox: SandboxDep, caller: CallerDep):
 @router.put("/users/{user_id}", response_model=User, tags=["users"])
 @router.patch("/users/{user_id}", response_model=User, tags=["users"],
                include_in_schema=False)  # the sandbox also accepts PATCH
-def update_user(user_id: PathId, body: UserUpdateBody, sandbox: SandboxDep, caller: CallerDep):
+def update_user(user_id: PathId, body: UserUpdateBody, sandbox: SandboxDep, caller: CallerDep, host: HostDep):
     caller.require("users.manage")
     sent = changes(body)
+    with host.accounts_lock:
+        if "email" in sent:
+            with sandbox.store.tx() as db:
+                views.user(db, user_id)  # 404 before 409
+            _check_email_free(host, sent["email"], sandbox, user_id)
+        return _update_user(sandbox, user_id, sent)
+
+
+def _update_user(sandbox: Sandbox, user_id: int, sent: dict) -> dict:
     inbox_ids = sent.pop("inbox_ids", None)
     with sandbox.store.tx() as db:
         views.user(db, user_id)
         _check_refs(db, sent.get("role_id"), inbox_ids)
-        if "email" in sent:
-            _check_email_free(db, sent["email"], user_id)
         if sent:
             assignments = ", ".join(f"{name} = ?" for name in sent)
             db.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*sent.values(), user_id))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox.helpers import request
+from tests.sandbox.helpers import request, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,3 +136,26 @@ def test_a_bad_api_key_exits_with_a_message(bad):
     assert result.returncode != 0
     assert "ceox_" in result.stderr and "Traceback" not in result.stderr
     assert "API key:" not in result.stdout
+
+
+def test_workspaces_each_print_a_key_and_keep_their_own_file(start, tmp_path):
+    db = tmp_path / "tenants.db"
+    server = start("--db", str(db), "--workspaces", "2")
+    url, first = server.banner()
+    second = wait_for(lambda: next((found.group(1) for line in server.stdout
+                                    if (found := re.search(r"workspace 2: (ceox_\S+)", line))), None), timeout=30)
+    emails = {key: {u["email"] for u in request("GET", f"{url}/users", headers={"Authorization": key}).json()}
+              for key in (first, second)}
+    assert "admin@demo.ceox.local" in emails[first] and "admin@w2.demo.ceox.local" in emails[second]
+    assert not emails[first] & emails[second]
+    assert (tmp_path / "tenants.w2.db").exists()
+    _clean_exit(*server.stop(signal.SIGTERM), signal.SIGTERM)
+
+
+@pytest.mark.parametrize("bad", ["0", "21", "two"])
+def test_a_bad_workspace_count_exits_with_a_message(bad):
+    result = subprocess.run(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "ceox_sandbox", "--port", str(_free_port()), "--seed", "empty", "--workspaces", bad],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "workspaces" in result.stderr and "Traceback" not in result.stderr
