@@ -1,10 +1,13 @@
-"""The access gate: who may open the dashboard when it holds a server-side credential.
+"""The access gate: who may open the dashboard, and how guessing the operator password is slowed.
 
-A dashboard started with an operator's API key (environment or `.streamlit/secrets.toml`) opens that
-workspace for every visitor. On a loopback address only this machine can visit; on any other address
-the dashboard first asks for its own sign-in: OIDC through `st.login` when `[auth]` is configured,
-otherwise the operator password whose hash is in `[gate] password_hash`. With neither, it refuses to
-open rather than fall open. This module decides which (no streamlit here) and hashes passwords.
+A dashboard bound to a loopback address is reachable from this machine only and opens without a sign-in.
+On any other address the dashboard first asks for its own sign-in, whether or not it holds the
+operator's API key (visitors could otherwise make it send requests from the server): OIDC through
+`st.login` when `[auth]` is configured, otherwise the operator password whose hash is in
+`[gate] password_hash`. With neither, it refuses to open rather than fall open, unless the operator
+declared an open public demo (`[gate] public = true`, only without a server key), which then connects to
+the demo and CEOX's published address only. This module decides which (no streamlit here), hashes
+passwords, and counts wrong ones per client address for the whole process.
 
 Make the line to paste into `.streamlit/secrets.toml` with `python -m dashboard.gate hash`.
 """
@@ -20,8 +23,11 @@ import hmac
 import ipaddress
 import secrets
 import sys
+import threading
+import time
 import unicodedata
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,16 +38,25 @@ SALT_BYTES, KEY_BYTES = 16, 32
 MAX_PASSWORD_CHARS = 1024  # longer input is refused before hashing
 MIN_NEW_PASSWORD_CHARS = 12
 
-# Against guessing in one browser session: a pause after each wrong password, and a lockout after a few.
+# Against guessing, per client address over every session of the process: a pause after each wrong
+# password, and a lockout after a few. Over all addresses (one guesser may hold many): a failure budget per
+# window, after which every attempt waits; and a cap on simultaneous scrypt checks (32 MiB each).
 FAILURE_DELAY_SECONDS = 1.0
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 60.0
+FORGET_SECONDS = 15 * 60.0  # an address's wrong passwords are forgotten this long after its last one
+GLOBAL_MAX_FAILURES = 30
+GLOBAL_WINDOW_SECONDS = 60.0
+MAX_CONCURRENT_CHECKS = 3
+IPV6_CLIENT_PREFIX = 64  # one subscriber usually holds a whole /64
+NO_ADDRESS = "no address"  # all clients without one count together (Streamlit gives none from this machine)
 
 OIDC_SHARED_KEYS = ("redirect_uri", "cookie_secret")
 OIDC_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 DEFAULT_PROVIDER = "default"
 
-Kind = Literal["open", "oidc", "password", "refuse"]
+# "public": an open demo the operator declared; Connect then reaches only the demo and the published address.
+Kind = Literal["open", "public", "oidc", "password", "refuse"]
 
 
 def is_loopback(address: str | None) -> bool:
@@ -68,14 +83,17 @@ class Gate:
 
     kind: Kind
     providers: tuple[str, ...] = ()  # OIDC providers to offer ("default" is the unnamed one)
-    allowed_emails: tuple[str, ...] = ()  # OIDC accounts let in ("ops@x.org", or "@x.org" for a domain); () = any
+    allowed_emails: tuple[str, ...] = ()  # OIDC accounts let in ("ops@x.org", or "@x.org" for a domain)
+    allowed_tenants: tuple[str, ...] = ()  # Microsoft Entra tenant ids let in; with no emails either, anyone
     password_hash: str = field(default="", repr=False)
+    trusted_proxy: bool = False  # X-Forwarded-For names the client (only a proxy can reach the dashboard)
     problems: tuple[str, ...] = ()  # why the dashboard refuses to open
 
     @property
     def fingerprint(self) -> str:
         """Names this gate's configuration, so that changing the password locks signed-in sessions again."""
-        text = "\n".join((self.kind, self.password_hash, *self.providers, *self.allowed_emails))
+        text = "\n".join((self.kind, self.password_hash, *self.providers, *self.allowed_emails,
+                          *self.allowed_tenants))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -86,16 +104,18 @@ def decide(address: str | None, *, server_credential: bool, auth: Mapping | None
     `[gate] require = true` asks for a sign-in even on loopback (behind a reverse proxy that adds none).
     """
     gate = gate or {}
-    required = gate.get("require") is True or (server_credential and not is_loopback(address))
-    if not required:
+    if gate.get("require") is not True and is_loopback(address):
         return Gate("open")
-    allowed = _allowed_emails(gate.get("allowed_emails"))
+    allowed = _entries(gate.get("allowed_emails"), lambda entry: "@" in entry)
+    tenants = _entries(gate.get("allowed_tenants"), lambda entry: entry.replace("-", "").isalnum())
     providers, problems = oidc_providers(auth)
-    if providers and allowed is not None:
-        return Gate("oidc", providers=providers, allowed_emails=allowed)
+    if providers and allowed is not None and tenants is not None:
+        return Gate("oidc", providers=providers, allowed_emails=allowed, allowed_tenants=tenants)
     if allowed is None:
         problems.append("[gate] allowed_emails must list addresses or @domains (leave it out to let in "
                         "anyone the provider signs in)")
+    if tenants is None:
+        problems.append("[gate] allowed_tenants must list Microsoft Entra tenant ids")
     encoded = gate.get("password_hash")
     if encoded is not None:
         try:
@@ -103,7 +123,15 @@ def decide(address: str | None, *, server_credential: bool, auth: Mapping | None
         except ValueError as exc:
             problems.append(f"[gate] password_hash is not usable: {exc}")
         else:
-            return Gate("password", password_hash=str(encoded))
+            return Gate("password", password_hash=str(encoded), trusted_proxy=gate.get("trusted_proxy") is True)
+    public = gate.get("public")
+    if public not in (None, True, False):
+        problems.append("[gate] public must be true or false")
+    elif public is True and server_credential:
+        problems.append("[gate] public = true would open the server's API key to anyone: remove the key "
+                        "(CEOX_API_KEY, [ceox] api_key) or configure a sign-in instead")
+    elif public is True and not problems:
+        return Gate("public")
     if not problems:
         problems.append("neither single sign-on ([auth]) nor an operator password ([gate] password_hash) "
                         "is configured")
@@ -137,23 +165,34 @@ def oidc_providers(auth: Mapping | None) -> tuple[tuple[str, ...], list[str]]:
     return tuple(providers), []
 
 
-def _allowed_emails(value: object) -> tuple[str, ...] | None:
+def _entries(value: object, valid: Callable[[str], bool]) -> tuple[str, ...] | None:
+    """A list from the secrets, lower-cased: () when absent, None when it is not a non-empty list of valid text."""
     if value is None:
         return ()
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         return None
     entries = tuple(str(entry).strip().lower() for entry in value)
-    return entries if entries and all("@" in entry for entry in entries) else None
+    return entries if entries and all(entry and valid(entry) for entry in entries) else None
 
 
-def identity_allowed(user: Mapping, allowed: tuple[str, ...]) -> bool:
-    """Whether an OIDC identity (`st.user`) may open the dashboard under `[gate] allowed_emails`."""
+def _verified(user: Mapping) -> bool:
+    """Only a provider's explicit yes counts: some send the claim as text, and Entra sends none at all."""
+    value = user.get("email_verified")
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def identity_allowed(user: Mapping, allowed: tuple[str, ...], tenants: tuple[str, ...] = ()) -> bool:
+    """Whether an OIDC identity (`st.user`) may open the dashboard under `[gate] allowed_emails` and
+    `allowed_tenants`: a verified email on the list, or a Microsoft Entra tenant id (`tid`) on the other."""
     if user.get("is_logged_in") is not True:
         return False
-    if not allowed:
+    if not allowed and not tenants:
+        return True
+    tenant = str(user.get("tid") or "").strip().lower()
+    if tenant and tenant in tenants:
         return True
     email = str(user.get("email") or "").strip().lower()
-    if "@" not in email or user.get("email_verified") is False:
+    if "@" not in email or not _verified(user):
         return False
     domain = "@" + email.rsplit("@", 1)[1]
     return email in allowed or domain in allowed
@@ -223,12 +262,37 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(_scrypt(password, salt, n, r, p, len(expected)), expected)
 
 
+def client_address(peer: object, forwarded_for: Sequence[object], *, trusted_proxy: bool) -> str:
+    """Names the client whose wrong passwords count together.
+
+    `peer` is the connection's address as Streamlit gives it (None from this machine). Only when the operator
+    declared a proxy in front (`[gate] trusted_proxy`) does X-Forwarded-For count, and then only its last
+    entry, the one that proxy appended: the ones before it are whatever the client sent. IPv6 clients count
+    per /64. Anything that does not read as an address counts as NO_ADDRESS.
+    """
+    text = peer if isinstance(peer, str) else ""
+    if trusted_proxy:
+        entries = [entry.strip() for header in forwarded_for if isinstance(header, str) for entry in header.split(",")]
+        if entries and entries[-1]:
+            text = entries[-1]
+    try:
+        ip = ipaddress.ip_address(text.strip().removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return NO_ADDRESS
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(ip)
+
+
 @dataclass
 class Attempts:
-    """Wrong passwords in one browser session: after MAX_FAILURES in a row, none is checked for a while."""
+    """Wrong passwords from one client address: after MAX_FAILURES in a row, none is checked for a while."""
 
     failures: int = 0
     locked_until: float = 0.0
+    last_failure: float = 0.0
 
     def wait(self, now: float) -> float:
         """Seconds until a password may be tried again; 0 when it may now."""
@@ -236,9 +300,73 @@ class Attempts:
 
     def failed(self, now: float) -> None:
         self.failures += 1
+        self.last_failure = now
         if self.failures >= MAX_FAILURES:
             self.failures = 0
             self.locked_until = now + LOCKOUT_SECONDS
+
+    def forgotten(self, now: float) -> bool:
+        return not self.wait(now) and now - self.last_failure >= FORGET_SECONDS
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one password attempt went: passed; wrong; not checked, wait this long; not checked, busy."""
+
+    kind: Literal["passed", "wrong", "wait", "busy"]
+    wait_seconds: float = 0.0
+
+
+class Guard:
+    """Operator password checks for the whole process: every browser session (a new tab is one) shares it.
+
+    Counts wrong passwords per client address and over all addresses, and lets at most
+    MAX_CONCURRENT_CHECKS scrypt computations run at once; an attempt beyond that is refused as busy
+    rather than queued, so a flood of attempts cannot hold the server's memory or threads.
+    """
+
+    def __init__(self, max_concurrent_checks: int = MAX_CONCURRENT_CHECKS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._by_address: dict[str, Attempts] = {}
+        self._recent_failures: deque[float] = deque()  # over all addresses, within GLOBAL_WINDOW_SECONDS
+        self._checks = threading.BoundedSemaphore(max_concurrent_checks)
+
+    def wait(self, address: str) -> float:
+        """Seconds until `address` may try a password again; 0 when it may now."""
+        now = self._clock()
+        with self._lock:
+            while self._recent_failures and now - self._recent_failures[0] >= GLOBAL_WINDOW_SECONDS:
+                self._recent_failures.popleft()
+            everyone = 0.0
+            if len(self._recent_failures) >= GLOBAL_MAX_FAILURES:
+                everyone = self._recent_failures[0] + GLOBAL_WINDOW_SECONDS - now
+            attempts = self._by_address.get(address)
+            return max(everyone, attempts.wait(now) if attempts else 0.0)
+
+    def check(self, address: str, password: str, encoded: str) -> Verdict:
+        """Check `password` against the hash, unless `address` or everyone must wait or too many checks run."""
+        wait = self.wait(address)
+        if wait:
+            return Verdict("wait", wait)
+        if not self._checks.acquire(blocking=False):
+            return Verdict("busy")
+        try:
+            ok = verify_password(password, encoded)
+        finally:
+            self._checks.release()
+        now = self._clock()
+        with self._lock:
+            if ok:
+                self._by_address.pop(address, None)
+                return Verdict("passed")
+            # The global budget bounds how many addresses can have failed within FORGET_SECONDS, so this stays small.
+            for stale in [key for key, value in self._by_address.items() if value.forgotten(now)]:
+                del self._by_address[stale]
+            self._by_address.setdefault(address, Attempts()).failed(now)
+            self._recent_failures.append(now)
+        return Verdict("wrong")
 
 
 def main(argv: list[str] | None = None) -> int:

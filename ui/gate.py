@@ -1,7 +1,8 @@
 """The access gate on the page: app.py calls `require()` before the workspace connects.
 
 While the gate is closed nothing else runs: no workspace, no sidebar, no navigation. Passing it leaves
-only a flag in the session (the gate's fingerprint), never the password.
+only a flag in the session (the gate's fingerprint), never the password. Wrong passwords are counted by
+one `gate.Guard` for the whole process, per client address, so a new tab does not start afresh.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
 from dashboard import gate
+from dashboard.connection import PUBLISHED_BASE_URL
+from dashboard.demo import running_api_url
 from ui import session
 
 PASSED = "gate_passed"
-ATTEMPTS = "gate_attempts"
 PASSWORD_FIELD = "gate_password"  # noqa: S105 (a widget key; emptied as soon as the password is checked)
 MESSAGE = "gate_message"
 
@@ -41,10 +43,24 @@ def current() -> gate.Gate:
                        auth=_section("auth"), gate=_section("gate"))
 
 
+@st.cache_resource(show_spinner=False)
+def guard() -> gate.Guard:
+    """The process's one count of wrong passwords, shared by every browser session."""
+    return gate.Guard()
+
+
+def connect_targets() -> tuple[str, ...] | None:
+    """The only base URLs Connect may reach on an open public demo; None when any may be typed."""
+    if current().kind != "public":
+        return None
+    demo = running_api_url()
+    return (PUBLISHED_BASE_URL, demo) if demo else (PUBLISHED_BASE_URL,)
+
+
 def require() -> None:
     """Return when this browser session may use the dashboard; otherwise show the sign-in and stop."""
     decision = current()
-    if decision.kind == "open":
+    if decision.kind in ("open", "public"):
         return
     if decision.kind == "oidc":
         _single_sign_on(decision)
@@ -66,7 +82,7 @@ def _lock_button(label: str) -> bool:
 def _single_sign_on(decision: gate.Gate) -> None:
     user = st.user.to_dict()
     if user.get("is_logged_in") is True:
-        if gate.identity_allowed(user, decision.allowed_emails):
+        if gate.identity_allowed(user, decision.allowed_emails, decision.allowed_tenants):
             if _lock_button("Sign out"):
                 st.session_state.clear()
                 st.logout()
@@ -114,29 +130,33 @@ def _check_password(decision: gate.Gate) -> None:
     password = st.session_state.get(PASSWORD_FIELD, "")
     if PASSWORD_FIELD in st.session_state:
         del st.session_state[PASSWORD_FIELD]  # drops the browser's copy of the widget's value too
-    attempts: gate.Attempts = st.session_state.setdefault(ATTEMPTS, gate.Attempts())
-    wait = attempts.wait(time.monotonic())
-    if wait:
-        st.session_state[MESSAGE] = f"Too many wrong passwords. Wait {math.ceil(wait)} seconds, then try again."
-    elif gate.verify_password(password, decision.password_hash):
-        st.session_state.pop(ATTEMPTS, None)
+    client = gate.client_address(st.context.ip_address, st.context.headers.get_all("X-Forwarded-For"),
+                                 trusted_proxy=decision.trusted_proxy)
+    verdict = guard().check(client, password, decision.password_hash)
+    if verdict.kind == "passed":
         st.session_state[PASSED] = decision.fingerprint
+    elif verdict.kind == "wait":
+        st.session_state[MESSAGE] = (f"Too many wrong passwords. Wait {math.ceil(verdict.wait_seconds):,} seconds, "
+                                     "then try again.")
+    elif verdict.kind == "busy":
+        st.session_state[MESSAGE] = "The dashboard is busy checking other sign-ins. Try again in a few seconds."
     else:
         time.sleep(gate.FAILURE_DELAY_SECONDS)
-        attempts.failed(time.monotonic())
         st.session_state[MESSAGE] = "Wrong password. Try again."
 
 
 def _refuse(decision: gate.Gate) -> None:
     st.title("CEOX Admin")
-    st.error("This dashboard will not open: it holds the server's API key and listens on a public address, "
-             "but no sign-in is configured for it.", icon=":material/lock:")
-    st.markdown("The operator can fix this in one of three ways, then restart it:")
+    st.error("This dashboard will not open: other computers can reach its address, and no sign-in is "
+             "configured for it.", icon=":material/lock:")
+    st.markdown("The operator can fix this in one of four ways, then restart it:")
     st.markdown("1. Bind it to this machine only, behind a reverse proxy that signs people in: "
                 "`streamlit run app.py --server.address 127.0.0.1`.")
     st.markdown("2. Set an operator password: run `python -m dashboard.gate hash` and paste the `[gate]` lines "
                 "it prints into `.streamlit/secrets.toml`.")
     st.markdown("3. Configure single sign-on (OIDC) in the `[auth]` section of `.streamlit/secrets.toml`, "
                 "as described for `st.login` in Streamlit's documentation.")
+    st.markdown("4. For an open public demo, with no API key on the server: set `public = true` in the `[gate]` "
+                "section. Visitors then reach only the demo workspace and CEOX's published address.")
     st.caption("What is missing: " + "; ".join(decision.problems) + ".")
     st.stop()

@@ -3,6 +3,7 @@ shows and nothing connects until the visitor signs in."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from ceox_sandbox.server import SandboxServer
 from dashboard import gate
 from tests.ui.conftest import APP, assert_clean
-from ui.gate import ATTEMPTS, PASSED
+from ui.gate import PASSED, guard
 
 EVERYWHERE = "0.0.0.0"  # noqa: S104 (only the option is set: nothing binds to it)
 PASSWORD = "operator passphrase 2026"
@@ -31,7 +32,15 @@ def bind() -> Iterator:
 
 
 @pytest.fixture
-def server_key(demo_sandbox: SandboxServer, private_data_dir, monkeypatch) -> str:
+def fresh_guard() -> Iterator[None]:
+    """Wrong passwords are counted for the whole process: each test starts, and leaves, a fresh count."""
+    guard.clear()
+    yield
+    guard.clear()
+
+
+@pytest.fixture
+def server_key(demo_sandbox: SandboxServer, private_data_dir, fresh_guard, monkeypatch) -> str:
     """The operator configured the demo sandbox's API key in the environment."""
     monkeypatch.setenv("CEOX_API_KEY", demo_sandbox.api_key)
     monkeypatch.setenv("CEOX_BASE_URL", demo_sandbox.api_url)
@@ -132,7 +141,8 @@ def test_wrong_password_is_refused_with_a_sentence(bind, server_key, attempt):
     assert attempt not in _state_text(at) or not attempt
 
 
-def test_repeated_wrong_passwords_lock_the_form(bind, server_key):
+def test_repeated_wrong_passwords_lock_the_form(bind, server_key, monkeypatch):
+    monkeypatch.setattr(gate, "LOCKOUT_SECONDS", 2.0)
     bind(EVERYWHERE)
     at = _app({"gate": {"password_hash": PASSWORD_HASH}})
     for _ in range(gate.MAX_FAILURES):
@@ -140,8 +150,11 @@ def test_repeated_wrong_passwords_lock_the_form(bind, server_key):
     at = _sign_in(at, PASSWORD)  # even the right one waits now
     _assert_locked(at, server_key)
     assert at.error[0].value.startswith("Too many wrong passwords. Wait ")
-    at.session_state[ATTEMPTS] = gate.Attempts()  # the lockout has passed
-    at = _sign_in(at.run(), PASSWORD)
+    deadline = time.monotonic() + 30  # once the lockout has passed, the right password opens it
+    while "workspace" not in at.session_state:
+        assert time.monotonic() < deadline, "the lockout never ended"
+        assert at.error[0].value.startswith("Too many wrong passwords. Wait ")
+        at = _sign_in(at, PASSWORD)
     assert at.session_state["workspace"].source == "server"
 
 
@@ -173,9 +186,9 @@ def test_no_gate_on_loopback(bind, server_key, address):
     assert server_key not in _page_text(at)
 
 
-def test_no_gate_without_a_server_credential(bind, private_data_dir):
+def test_no_gate_without_a_server_credential_on_loopback(bind, private_data_dir):
     """Visitors bring their own key or see the demo; nothing of the operator's is exposed."""
-    bind(EVERYWHERE)
+    bind("127.0.0.1")
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     assert_clean(at)
     assert at.session_state["workspace"].demo
@@ -193,7 +206,7 @@ def test_single_sign_on_offers_the_provider_and_shows_nothing_else(bind, server_
 def test_signed_in_operator_opens_the_dashboard(bind, server_key):
     bind(EVERYWHERE)
     at = _app({"auth": OIDC, "gate": {"allowed_emails": ["@example.org"]}},
-              user={"is_logged_in": True, "email": "ops@example.org", "name": "Ops"})
+              user={"is_logged_in": True, "email": "ops@example.org", "email_verified": True, "name": "Ops"})
     assert_clean(at)
     assert at.session_state["workspace"].source == "server"
     assert any(b.label == "Sign out" for b in at.sidebar.button)

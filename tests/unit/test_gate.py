@@ -45,9 +45,11 @@ def test_no_gate_on_loopback_even_with_a_server_credential(address, password_has
 
 
 @pytest.mark.parametrize("address", [None, "", EVERYWHERE, "10.0.0.5"])
-def test_no_gate_without_a_server_credential(address):
-    """Visitors then bring their own credentials (or see the demo), which stay in their sessions."""
-    assert gate.decide(address, server_credential=False).kind == "open"
+def test_a_public_address_is_gated_without_a_server_credential_too(address, password_hash):
+    """Visitors could otherwise make the server send requests for them (tests/security/test_gate_public.py)."""
+    assert gate.decide(address, server_credential=False).kind == "refuse"
+    assert gate.decide(address, server_credential=False, gate={"password_hash": password_hash}).kind == "password"
+    assert gate.decide(address, server_credential=False, gate={"public": True}).kind == "public"
 
 
 @pytest.mark.parametrize("address", [None, "", EVERYWHERE, "10.0.0.5", "::"])
@@ -123,8 +125,8 @@ def test_fingerprint_changes_with_the_password(password_hash):
 
 @pytest.mark.parametrize(("user", "allowed", "ok"), [
     ({"is_logged_in": True, "email": "ops@example.org"}, (), True),
-    ({"is_logged_in": True, "email": "Ops@Example.org"}, ("ops@example.org",), True),
-    ({"is_logged_in": True, "email": "anyone@example.org"}, ("@example.org",), True),
+    ({"is_logged_in": True, "email": "Ops@Example.org", "email_verified": True}, ("ops@example.org",), True),
+    ({"is_logged_in": True, "email": "anyone@example.org", "email_verified": "true"}, ("@example.org",), True),
     ({"is_logged_in": True, "email": "someone@gmail.com"}, ("@example.org", "ops@example.org"), False),
     ({"is_logged_in": True, "email": "ops@example.org.evil.com"}, ("@example.org",), False),
     ({"is_logged_in": True, "email": "ops@example.org", "email_verified": False}, ("ops@example.org",), False),
@@ -199,7 +201,7 @@ def test_hash_refuses_empty_huge_and_control_characters(bad):
         gate.hash_password(bad, n=FAST_N)
 
 
-# Guessing in one session
+# Guessing: per client address (tests/security/test_gate_lockout.py covers the sharing and the budget)
 
 def test_lockout_after_repeated_failures():
     attempts = gate.Attempts()
