@@ -188,16 +188,46 @@ class Inbox(CeoxModel):
     device_ids: list[int] = Field(default_factory=list)
 
 
+def _workspace_ref(value: Any) -> str:
+    """A workspace id as text; anything that is not a plain string or number reads as none given."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    text = str(value).strip()
+    return text if len(text) <= 200 else ""
+
+
+WorkspaceRef = Annotated[str, BeforeValidator(_workspace_ref)]
+
+
+class WorkspaceInfo(CeoxModel):
+    id: WorkspaceRef = ""
+
+
+def _object_or_none(value: Any) -> Any:
+    return value if isinstance(value, Mapping) else None
+
+
 class Me(CeoxModel):
-    """Who the credential is: an API key (full access) or a user with a role."""
+    """Who the credential is: an API key (full access) or a user with a role.
+
+    The contract's `/me` names no workspace; a service that does (`workspace_id`, or `workspace: {id}`)
+    lets the dashboard tell workspaces apart on one address (`workspace_ref`).
+    """
 
     kind: str = ""
     user: User | None = None
     role: Role | None = None
     capabilities: list[str] = Field(default_factory=list)
+    workspace_id: WorkspaceRef = ""
+    workspace: Annotated[WorkspaceInfo | None, BeforeValidator(_object_or_none)] = None
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities
+
+    @property
+    def workspace_ref(self) -> str:
+        """The service's own name for the credential's workspace, or "" when it gives none."""
+        return self.workspace_id or (self.workspace.id if self.workspace else "")
 
 
 class LoginResult(CeoxModel):

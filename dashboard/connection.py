@@ -6,14 +6,15 @@ and caches are keyed by `identity`, a hash, never by the secret itself.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
 from ceox_api import Client
+from ceox_api._base import Credential
 from ceox_api.errors import AuthError, CeoxError, NotFound, PermissionDenied, TransportError
 from ceox_api.models import Me
+from dashboard.tenants import Identity, identify
 
 PUBLISHED_BASE_URL = "https://api-wa.fantecno.net/api/v1"
 ALL_CAPABILITIES = ("chats.send", "inbox.view_all", "analytics.view", "users.manage", "roles.manage",
@@ -39,13 +40,18 @@ class Workspace:
 
     @property
     def identity(self) -> str:
-        """Names this workspace and credential in cache keys and file names; reveals neither."""
-        return hashlib.sha256(f"{self.base_url}\n{self.secret}".encode()).hexdigest()[:16]
+        """Names this credential (a user: across sign-ins) in cache keys and file names; reveals no secret."""
+        return self._names.credential
 
     @property
     def workspace_id(self) -> str:
-        """Names the workspace alone (shared by every credential for it), for per-workspace settings."""
-        return hashlib.sha256(self.base_url.encode()).hexdigest()[:16]
+        """Names the tenant whose local data this credential reaches (dashboard/tenants.py): the service's
+        workspace when it names one, else the credential itself; never the base URL alone."""
+        return self._names.tenant
+
+    @property
+    def _names(self) -> Identity:
+        return identify(self.base_url, Credential(self.kind, self.secret).identity, self.me)
 
     @property
     def host(self) -> str:

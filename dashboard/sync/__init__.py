@@ -6,11 +6,11 @@
     mark_changed(workspace.workspace_id, [conversation_id])         # from the webhook receiver
     clear(workspace)
 
-One SQLite file per workspace and credential identity (`<data dir>/cache/<workspace>-<identity>.sqlite`,
-mode 0600), so a scoped user's cache never mixes with an admin's. Message bodies are never stored.
+One SQLite file per tenant and credential (`<data dir>/cache/<tenant>-<credential>.sqlite`, mode 0600;
+see dashboard/tenants.py), so a scoped user's cache never mixes with an admin's. Message bodies are never stored.
 """
 
-from dashboard.sync.cache import Cache, CacheInfo, SyncError, SyncReport, clear, mark_changed, sync, workspace_id_of
+from dashboard.sync.cache import Cache, CacheInfo, SyncError, SyncReport, clear, mark_changed, sync
 from dashboard.sync.store import CONVERSATION_DTYPES, MESSAGE_DTYPES, OPTIONAL_INPUTS, cache_path
 
 __all__ = [
@@ -25,5 +25,4 @@ __all__ = [
     "clear",
     "mark_changed",
     "sync",
-    "workspace_id_of",
 ]

@@ -117,8 +117,8 @@ def test_configured_key_is_never_sent_to_a_typed_address(recording_server, monke
     assert seen and all("ceox_operator_secret_key" not in str(headers) for headers in seen)
 
 
-def test_identity_differs_per_credential_and_workspace_id_per_url(demo_sandbox):
+def test_identity_and_tenant_differ_per_credential_when_the_service_names_no_workspace(demo_sandbox):
     key = connect(demo_sandbox.api_url, api_key=demo_sandbox.api_key)
     user = sign_in(demo_sandbox.api_url, "agent@demo.ceox.local", "ceox-demo-2026")
     assert isinstance(key, Workspace) and key.identity != user.identity
-    assert key.workspace_id == user.workspace_id
+    assert key.workspace_id != user.workspace_id  # one address does not make one workspace
