@@ -9,6 +9,7 @@ from ceox_api.models import Conversation, Message
 from dashboard import conversations as chats
 from dashboard.connection import Workspace
 from ui import session
+from ui.plain_text import plain
 
 OPEN_KEY = "open_conversation"
 TABLE_PICK = "conversation_table_pick"
@@ -34,12 +35,17 @@ def show_media(message: Message) -> None:
             st.rerun()
         return
     try:
-        data, mime = _media(workspace.identity, message.media_url, workspace)
+        data, served = _media(workspace.identity, message.media_url, workspace)
     except chats.MediaError as exc:
         st.text(f"The attachment could not be loaded: {exc}")
         return
-    mime = message.media_mime or mime
-    if message.media_type in ("image", "sticker"):
+    # Played or shown only when a declared type is on the allow-list for its kind; anything else is
+    # a plain download, so the browser never renders service-provided bytes as a page on our origin.
+    mime = chats.playable_type(message.media_type, message.media_mime, served)
+    if mime is None:
+        if message.media_type in chats.PLAYABLE_TYPES:
+            st.text("This file's type cannot be previewed safely; download it to open it.")
+    elif message.media_type in ("image", "sticker"):
         try:
             st.image(data, width=240)
         except Exception:  # noqa: BLE001 (a damaged or unusual image is offered as a download instead)
@@ -48,8 +54,8 @@ def show_media(message: Message) -> None:
         st.audio(data, format=mime)
     elif message.media_type == "video":
         st.video(data, format=mime)
-    st.download_button("Download", data, file_name=name, mime=mime, key=f"download_media_{message.id}",
-                       icon=":material/download:")
+    st.download_button("Download", data, file_name=name, mime=mime or chats.DOWNLOAD_TYPE,
+                       key=f"download_media_{message.id}", icon=":material/download:")
 
 
 def act(action: str, conversation: Conversation, call, done: str) -> None:
@@ -58,7 +64,7 @@ def act(action: str, conversation: Conversation, call, done: str) -> None:
         session.invalidate()
         st.toast(done, icon=":material/check_circle:")
         st.rerun()
-    st.error(message, icon=":material/error:")
+    st.error(plain(message), icon=":material/error:")
 
 
 st.title("Conversations")
@@ -161,7 +167,7 @@ if can_send:
             None, None)
         problem = problem or chats.check_body(body, attachment)
         if problem:
-            st.error(problem, icon=":material/error:")
+            st.error(plain(problem), icon=":material/error:")
         else:
             ok, message, _ = session.run_write(
                 "conversation.reply", f"conversation #{conversation.id}",
@@ -174,6 +180,6 @@ if can_send:
                 session.invalidate()
                 st.toast(f"Reply sent in conversation #{conversation.id}.", icon=":material/check_circle:")
                 st.rerun()
-            st.error(f"Not sent: {message} Your text and file are kept: send again when ready (a send is never "
+            st.error(f"Not sent: {plain(message)} Your text and file are kept: send again when ready (a send is never "
                      "retried automatically).",
                      icon=":material/error:")

@@ -15,6 +15,7 @@ from dashboard import receiver, validation, webhooks
 from dashboard.connection import ConnectError, connect
 from dashboard.feedback import explain_error
 from ui import session
+from ui.plain_text import plain
 
 DELETE_KEY = "webhook_to_delete"
 NEW_KEY = "new_api_key"
@@ -69,7 +70,7 @@ def create_webhook(url: str, audit_target: str) -> Webhook | None:
     ok, message, hook = session.run_write("webhook.create", audit_target,
                                           lambda c: c.webhooks.create(url, events=[EVENT]))
     if not ok:
-        st.error(message, icon=":material/error:")
+        st.error(plain(message), icon=":material/error:")
         return None
     session.invalidate()
     st.toast(f"Webhook #{hook.id} registered.", icon=":material/check_circle:")
@@ -87,11 +88,11 @@ receiver_url = receiver.url_for(dashboard_address(), secret)
 own = next((h for h in hooks if h.url == receiver_url), None) or next(
     (h for h in hooks if h.url.endswith(receiver.path_for(secret))), None)
 st.write("This dashboard can receive the workspace's webhook events itself: they are checked, stored here "
-         "(the newest 1,000) and shown below as they arrive.")
+         f"(the newest {receiver.KEEP:,}, up to {receiver.BUDGET_BYTES // 2**20} MB) and shown below as they arrive.")
 st.code(receiver_url, language=None)
 url_problem = receiver.reachability_problem(receiver_url, workspace.base_url)
 if url_problem:
-    st.warning(f"{url_problem} Set CEOX_PUBLIC_URL (or public_url under [ceox] in secrets.toml) to the https "
+    st.warning(f"{plain(url_problem)} Set CEOX_PUBLIC_URL (or public_url under [ceox] in secrets.toml) to the https "
                "address at which the CEOX service reaches this dashboard.", icon=":material/public_off:")
 elif not receiver.is_served():
     st.warning("This process does not serve the receiver: start the dashboard with `streamlit run app.py`.",
@@ -104,19 +105,35 @@ elif (st.button("Use this dashboard as the receiver", type="primary", icon=":mat
     st.rerun()
 
 
+def visible_conversations() -> frozenset[int] | None:
+    """The conversations whose events this credential may see: all (None) for an API key; a user's own list."""
+    if workspace.kind == "api_key":
+        return None
+    try:
+        return frozenset(c.id for c in session.fetch("conversations", status="all"))
+    except CeoxError:
+        return frozenset()
+
+
 @st.fragment(run_every="2s")
 def received_events() -> None:
-    events = receiver.recent_events(workspace.workspace_id, limit=200)
-    total = receiver.event_count(workspace.workspace_id)
-    st.caption(f"{total:,} event(s) stored · refreshed every 2 seconds")
+    # A bounded read and a bounded render: this runs every 2 seconds, whatever senders stored.
+    visible = visible_conversations()
+    events = receiver.recent_events(workspace.workspace_id, limit=receiver.SHOWN, conversation_ids=visible)
+    total = receiver.event_count(workspace.workspace_id, conversation_ids=visible)
+    shown = f" · the newest {len(events):,} shown" if total > len(events) else ""
+    st.caption(f"{total:,} event(s) stored{shown} · refreshed every 2 seconds")
     if not events:
         st.text("No events received yet.")
         return
+    texts = ("from", "name", "body", "media_type", "media_url", "wa_message_id", "timestamp")
+    events = [event | {name: receiver.fit_text(str(event.get(name) or ""), receiver.PREVIEW_CHARS) for name in texts}
+              for event in events]
     with st.container(border=True):
         for event in events[:10]:
-            media = f" [{event.get('media_type')}]" if event.get("media_type") else ""
+            media = f" [{event['media_type']}]" if event["media_type"] else ""
             st.text(f"{event['received_at']} · {event.get('event', '')} · conversation {event.get('conversation_id')}"
-                    f" · {event.get('from', '')} {event.get('name') or ''}: {event.get('body') or ''}{media}")
+                    f" · {event['from']} {event['name']}: {event['body']}{media}")
     frame = pd.DataFrame(events, columns=["received_at", "event", "conversation_id", "from", "name", "body",
                                           "media_type", "media_url", "is_group", "timestamp", "wa_message_id"])
     st.dataframe(frame, hide_index=True, width="stretch")
@@ -129,7 +146,7 @@ received_events()
 st.divider()
 st.subheader("Registered webhooks")
 if deliveries_problem:
-    st.caption(deliveries_problem)
+    st.caption(plain(deliveries_problem))
 elif not is_sandbox:
     st.caption("The delivery log is only available on the sandbox; health here comes from test events.")
 if not hooks:
@@ -152,7 +169,7 @@ for hook in hooks:
         with actions:
             if st.button("Send test event", key=f"test_webhook_{hook.id}", icon=":material/send:", width="stretch"):
                 with st.spinner("Sending a test event…"):
-                    result = webhooks.send_test_event(hook.url)
+                    result = webhooks.send_test_event(hook.url, workspace.policy())
                 webhooks.record_test(workspace.workspace_id, hook.id, result)
                 st.rerun()
             if st.button("Delete", key=f"delete_webhook_{hook.id}", icon=":material/delete:", width="stretch"):
@@ -162,9 +179,6 @@ for hook in hooks:
             (st.success if last.ok else st.error)(f"Last test event ({last.time.replace('T', ' ')})",
                                                  icon=":material/science:")
             st.text(last.summary)
-            if last.body_start:
-                st.text("Start of the response body:")
-                st.code(last.body_start[:500], language=None)
         if is_sandbox and not deliveries_problem:
             mine = [d for d in deliveries if d.webhook_id == hook.id][::-1][:50]
             with st.expander(f"Delivery log ({len(mine)} most recent attempts)"):
@@ -207,7 +221,7 @@ def confirm_delete() -> None:
 if st.session_state.get(DELETE_KEY):
     confirm_delete()
 if st.session_state.get("webhook_delete_error"):
-    st.error(st.session_state.pop("webhook_delete_error"), icon=":material/error:")
+    st.error(plain(st.session_state.pop("webhook_delete_error")), icon=":material/error:")
 
 with st.form("add_webhook"):
     st.markdown("**Add a webhook**")
@@ -215,9 +229,9 @@ with st.form("add_webhook"):
     st.caption("https:// (plain http only for localhost and 127.0.0.1), no user name or password in the URL. "
                f"It receives a POST for every {EVENT} event.")
     if st.form_submit_button("Add webhook", type="primary", icon=":material/add_link:"):
-        problem = validation.webhook_url(new_url)
+        problem = validation.webhook_url(new_url) or workspace.policy().address_problem(new_url.strip())
         if problem:
-            st.error(problem, icon=":material/error:")
+            st.error(plain(problem), icon=":material/error:")
         elif any(h.url == new_url.strip() for h in hooks):
             st.warning("That URL is registered already.", icon=":material/info:")
         elif create_webhook(new_url.strip(), masked(new_url.strip(), secret)) is not None:
@@ -236,7 +250,7 @@ else:
     try:
         keys = session.fetch("api_keys")
     except CeoxError as exc:
-        st.error(explain_error(exc), icon=":material/error:")
+        st.error(plain(explain_error(exc)), icon=":material/error:")
         keys = []
     in_use = workspace.secret[:9]
     frame = pd.DataFrame([{"id": k.id, "name": k.name, "key": f"{k.key_prefix}…", "created": time_text(k.created_at),
@@ -253,7 +267,7 @@ else:
             try:
                 switched = connect(workspace.base_url, api_key=new_key["key"], source=workspace.source)
             except ConnectError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(str(exc)), icon=":material/error:")
             else:
                 st.session_state.pop(NEW_KEY)
                 session.use(switched)
@@ -277,7 +291,7 @@ else:
                     st.session_state[NEW_KEY] = {"id": created.id, "key": created.key.get_secret_value()}
                     session.invalidate()
                     st.rerun()
-                st.error(message)
+                st.error(plain(message))
     with revoke_col:
         active = [k for k in keys if not k.revoked_at]
         choice = st.selectbox("Key to revoke", active, index=None, placeholder="Choose a key", key="api_key_to_revoke",
@@ -292,4 +306,4 @@ else:
                 session.invalidate()
                 st.toast(f"Key #{choice.id} revoked.", icon=":material/key_off:")
                 st.rerun()
-            st.error(message)
+            st.error(plain(message))

@@ -6,14 +6,16 @@ and caches are keyed by `identity`, a hash, never by the secret itself.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
 from ceox_api import Client
 from ceox_api._base import Credential
-from ceox_api.errors import AuthError, CeoxError, NotFound, PermissionDenied, TransportError
+from ceox_api.errors import AuthError, CeoxError, NotFound, PermissionDenied, RequestRefused, TransportError
 from ceox_api.models import Me
+from dashboard.outbound import OutboundPolicy, is_private_host
 from dashboard.tenants import Identity, identify
 
 PUBLISHED_BASE_URL = "https://api-wa.fantecno.net/api/v1"
@@ -33,6 +35,9 @@ class Workspace:
     secret: str = field(repr=False)
     source: Source
     me: Me = field(repr=False)
+    # Whether loopback and private addresses may be contacted on this workspace's behalf (see
+    # dashboard/outbound.py); decided at connect time, applied to every request through `policy()`.
+    allow_private: bool = False
 
     @property
     def demo(self) -> bool:
@@ -75,9 +80,13 @@ class Workspace:
     def role_name(self) -> str:
         return self.me.role.name if self.me.role else ("full access" if self.kind == "api_key" else "no role")
 
+    def policy(self) -> OutboundPolicy:
+        """The outbound policy for requests on behalf of this workspace (API calls, media, webhook tests)."""
+        return OutboundPolicy(allow_private=self.allow_private)
+
     def client(self, **options) -> Client:
         credential = {"api_key": self.secret} if self.kind == "api_key" else {"token": self.secret}
-        return Client(self.base_url, **credential, use_env=False, **options)
+        return Client(self.base_url, **credential, use_env=False, request_hook=self.policy().pin, **options)
 
 
 def check_base_url(base_url: str) -> str:
@@ -91,6 +100,22 @@ def check_base_url(base_url: str) -> str:
     return url
 
 
+PUBLIC_DEMO_ONLY = ("This public demo connects only to the demo workspace and to CEOX's published address, "
+                    f"{PUBLISHED_BASE_URL}.")
+
+
+def _address(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/")
+
+
+def check_allowed(url: str, only: Collection[str] | None) -> None:
+    """On an open public demo (`[gate] public = true`) a typed base URL must be one of `only`: anything
+    else would let any visitor make the server send requests wherever they like."""
+    if only is not None and _address(url) not in {_address(allowed) for allowed in only}:
+        raise ConnectError(PUBLIC_DEMO_ONLY)
+
+
 def check_api_key(api_key: str) -> str:
     key = api_key.strip()
     if not key:
@@ -102,8 +127,17 @@ def check_api_key(api_key: str) -> str:
     return key
 
 
-def explain(exc: Exception) -> str:
-    """A sentence saying why a connection failed and what to try."""
+# On a publicly reachable dashboard every failure to find a CEOX API reads alike, so that a visitor
+# cannot tell a closed port from another service and map the network behind the dashboard.
+NO_API_HERE = "No CEOX API answered at that address. Check the base URL (it ends in /api/v1) and try again."
+
+
+def explain(exc: Exception, *, reveal: bool = True) -> str:
+    """A sentence saying why a connection failed and what to try; `reveal=False` hides which step failed."""
+    if isinstance(exc, RequestRefused):
+        return exc.message
+    if not reveal and not isinstance(exc, AuthError):
+        return NO_API_HERE
     if isinstance(exc, AuthError):
         return "The server refused this credential: check it was copied whole and has not been revoked."
     if isinstance(exc, TransportError):
@@ -130,35 +164,52 @@ def _who_am_i(client: Client, kind: str) -> Me:
 
 
 def connect(base_url: str, *, api_key: str | None = None, token: str | None = None,
-            source: Source = "browser") -> Workspace:
-    """Check the credential with a live call; raise ConnectError with the reason when it fails."""
+            source: Source = "browser", allow_private: bool | None = None, reveal: bool = True,
+            only: Collection[str] | None = None) -> Workspace:
+    """Check the credential with a live call; raise ConnectError with the reason when it fails.
+
+    `allow_private`: may loopback and private addresses be contacted, at connect time and afterwards on
+    this workspace's behalf? By default only when the demo or the operator's configured workspace is
+    itself on such an address; the Connect page decides for typed addresses. `reveal=False`:
+    failures do not say which step failed (see `NO_API_HERE`). `only`: see `check_allowed`.
+    """
     url = check_base_url(base_url)
+    check_allowed(url, only)
+    if allow_private is None:
+        allow_private = source in ("demo", "server") and is_private_host(url)
+    policy = OutboundPolicy(allow_private=allow_private)
     kind: Literal["api_key", "token"] = "api_key" if api_key is not None else "token"
     secret = check_api_key(api_key) if api_key is not None else (token or "").strip().removeprefix("Bearer ")
     if not secret:
         raise ConnectError("Paste the token.")
     try:
-        with Client(url, **{kind: secret}, use_env=False, max_retries=1) as client:
+        with Client(url, **{kind: secret}, use_env=False, max_retries=1, request_hook=policy.pin) as client:
             me = _who_am_i(client, kind)
-    except PermissionDenied as exc:
-        raise ConnectError(f"Signed in, but this account may not read its own profile ({exc.message}).") from None
+    except PermissionDenied:
+        raise ConnectError("Signed in, but this account may not read its own profile.") from None
     except (CeoxError, ValueError) as exc:
-        raise ConnectError(explain(exc)) from None
-    return Workspace(url, kind, secret, source, me)
+        raise ConnectError(explain(exc, reveal=reveal)) from None
+    return Workspace(url, kind, secret, source, me, allow_private=allow_private)
 
 
-def sign_in(base_url: str, email: str, password: str) -> Workspace:
+def sign_in(base_url: str, email: str, password: str, *, allow_private: bool = False,
+            reveal: bool = True, only: Collection[str] | None = None) -> Workspace:
     url = check_base_url(base_url)
+    check_allowed(url, only)
+    policy = OutboundPolicy(allow_private=allow_private)
     if not email.strip() or not password:
         raise ConnectError("Enter your email and password.")
     try:
         # No credential of ours goes along: a typed address must never receive a configured key.
-        with Client(url, api_key=None, token=None, use_env=False, max_retries=1) as client:
+        with Client(url, api_key=None, token=None, use_env=False, max_retries=1,
+                    request_hook=policy.pin) as client:
             token = client.auth.login(email=email.strip(), password=password).token.get_secret_value()
     except AuthError:
         raise ConnectError("Wrong email or password.") from None
     except NotFound:
+        if not reveal:
+            raise ConnectError(NO_API_HERE) from None
         raise ConnectError("This server has no sign-in endpoint: paste a token instead.") from None
     except (CeoxError, ValueError) as exc:
-        raise ConnectError(explain(exc)) from None
-    return connect(url, token=token, source="browser")
+        raise ConnectError(explain(exc, reveal=reveal)) from None
+    return connect(url, token=token, source="browser", allow_private=allow_private, reveal=reveal)

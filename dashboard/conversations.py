@@ -11,14 +11,14 @@ import mimetypes
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
-
 import httpx
 import pandas as pd
 
 from ceox_api._base import Credential
+from ceox_api.errors import RequestRefused
 from ceox_api.models import Conversation, Device, Inbox, Message
 from dashboard.connection import Workspace
+from dashboard.outbound import same_origin_url
 
 MIB = 1024 * 1024
 # WhatsApp's media limits (CONTRACT.md, "Behaviour"): 16 MiB for images, audio and video, 100 MiB for documents.
@@ -173,32 +173,52 @@ class MediaError(Exception):
     """Why a media file could not be fetched, as a sentence."""
 
 
-def media_address(base_url: str, media_url: str) -> tuple[str, bool]:
-    """(absolute URL, whether it is the service's own host and may receive the credential)."""
-    service = urlsplit(base_url)
-    address = urljoin(f"{service.scheme}://{service.netloc}/", media_url)
-    target = urlsplit(address)
-    return address, (target.scheme, target.netloc) == (service.scheme, service.netloc)
+# Types the page may play or show, by kind; anything else (text/html, image/svg+xml, …) is only ever
+# offered as a download of application/octet-stream, so the browser never renders it on our origin.
+PLAYABLE_TYPES = {
+    "image": frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"}),
+    "sticker": frozenset({"image/webp", "image/png"}),
+    "audio": frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/wav",
+                        "audio/webm"}),
+    "video": frozenset({"video/mp4", "video/3gpp", "video/webm"}),
+}
+DOWNLOAD_TYPE = "application/octet-stream"
+
+
+def playable_type(kind: str, *declared: str | None) -> str | None:
+    """The first declared type that is on the allow-list for this kind of media, else None."""
+    allowed = PLAYABLE_TYPES.get(kind, frozenset())
+    for mime in declared:
+        clean = (mime or "").split(";")[0].strip().lower()
+        if clean in allowed:
+            return clean
+    return None
 
 
 def fetch_media(workspace: Workspace, media_url: str, *, max_bytes: int = 100 * MIB,
                 timeout: float = 30.0) -> tuple[bytes, str]:
-    """(bytes, mime type) of a message's media, fetched with the workspace's credential."""
-    address, own_host = media_address(workspace.base_url, media_url)
-    if urlsplit(address).scheme not in ("http", "https"):
-        raise MediaError("This media address is not http or https.")
-    headers = {"Authorization": Credential(workspace.kind, workspace.secret).header} if own_host else {}
+    """(bytes, declared mime type) of a message's media, fetched with the workspace's credential.
+
+    Only from the workspace's own origin and through its outbound policy: a `media_url` comes from
+    the service and could otherwise point the dashboard at anything its server can reach.
+    """
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as http, \
-                http.stream("GET", address, headers=headers) as response:
+        address = same_origin_url(workspace.base_url, media_url)
+        with workspace.policy().http_client(timeout=timeout) as http, \
+                http.stream("GET", address, headers={"Authorization": Credential(workspace.kind,
+                                                                                  workspace.secret).header}) \
+                as response:
             if response.status_code != 200:
                 raise MediaError(f"The service answered {response.status_code} for this file.")
-            data = b""
+            chunks, size = [], 0
             for chunk in response.iter_bytes():
-                data += chunk
-                if len(data) > max_bytes:
+                size += len(chunk)
+                if size > max_bytes:
                     raise MediaError(f"The file is larger than {max_bytes // MIB} MiB.")
-            mime = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
-    except httpx.HTTPError as exc:
-        raise MediaError(f"The file could not be fetched ({type(exc).__name__}).") from None
-    return data, mime
+                chunks.append(chunk)
+            mime = response.headers.get("content-type", DOWNLOAD_TYPE).split(";")[0].strip()
+    except RequestRefused as exc:
+        raise MediaError(exc.message) from None
+    except httpx.HTTPError:
+        raise MediaError("The file could not be fetched: the service did not answer.") from None
+    return b"".join(chunks), mime

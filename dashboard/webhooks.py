@@ -21,14 +21,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ceox_api.errors import RequestRefused
 from ceox_api.models import Delivery
 from dashboard import validation
+from dashboard.outbound import OutboundPolicy
 from dashboard.storage import private_db
 
 DB_NAME = "webhook_tests.sqlite"
 KEEP = 50  # test results per webhook
 TIMEOUT_S = 10.0  # a delivery counts as done on a 2xx within 10 s (A)
-PREVIEW_BYTES = 2048
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 HEADERS = {"Content-Type": "application/json", "User-Agent": "ceox-webhooks"}
 SCHEMA = """CREATE TABLE IF NOT EXISTS webhook_tests (
@@ -48,7 +49,11 @@ def sample_event(now: datetime | None = None) -> dict:
 
 @dataclass(frozen=True)
 class TestResult:
-    """One test send: the answer's status, latency and start of body, or why there was no answer."""
+    """One test send: the answer's status and latency, or why there was no answer.
+
+    The answer's body is never kept or shown: the target may be any service, and its content is
+    none of the sender's business (an open preview would make the dashboard a proxy into networks).
+    """
 
     __test__ = False  # not a pytest test class, despite the name
 
@@ -56,7 +61,6 @@ class TestResult:
     url: str
     status_code: int | None = None
     latency_ms: float | None = None
-    body_start: str = ""
     error: str = ""
 
     @property
@@ -67,8 +71,8 @@ class TestResult:
     def summary(self) -> str:
         if self.error:
             return self.error
-        verdict = "accepted" if self.ok else "refused: webhooks must answer 2xx"
-        return f"HTTP {self.status_code} in {self.latency_ms:,.0f} ms ({verdict})."
+        verdict = "accepted" if self.ok else "not accepted: a receiver must answer with a 2xx status"
+        return f"Answered {self.status_code} in {self.latency_ms:,.0f} ms ({verdict})."
 
 
 def _causes(exc: BaseException) -> Iterable[BaseException]:
@@ -123,21 +127,13 @@ def explain_failure(exc: Exception, url: str, timeout: float = TIMEOUT_S) -> str
         return "The URL cannot be used: it must start with http:// or https:// and name a host."
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"{host} closed the connection without a proper HTTP answer."
-    return f"The request to {host} failed ({type(exc).__name__})."
+    return f"The request to {host} failed before an answer came."
 
 
-def _read_start(response: httpx.Response, limit: int) -> str:
-    data = b""
-    for chunk in response.iter_bytes():
-        data += chunk
-        if len(data) >= limit:
-            break
-    return data[:limit].decode("utf-8", errors="replace")
-
-
-def send_test_event(url: str, *, timeout: float = TIMEOUT_S, transport: httpx.BaseTransport | None = None,
+def send_test_event(url: str, policy: OutboundPolicy, *, timeout: float = TIMEOUT_S,
                     payload: dict | None = None) -> TestResult:
-    """POST a sample event to `url` (checked first) and report the answer; never raises for network trouble."""
+    """POST a sample event to `url` (checked first, sent under `policy`) and report the status and
+    latency of the answer; never raises for network trouble, never reads the answer's body."""
     started_at = datetime.now(UTC).strftime(TIME_FORMAT)
     problem = validation.webhook_url(url)
     if problem:
@@ -145,13 +141,14 @@ def send_test_event(url: str, *, timeout: float = TIMEOUT_S, transport: httpx.Ba
     body = json.dumps(payload or sample_event()).encode()
     started = time.perf_counter()
     try:
-        with (httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as http,
+        with (policy.http_client(timeout=timeout) as http,
               http.stream("POST", url, content=body, headers=HEADERS) as response):
             latency_ms = (time.perf_counter() - started) * 1000
-            start = _read_start(response, PREVIEW_BYTES)
+    except RequestRefused as exc:
+        return TestResult(started_at, url, error=exc.message)
     except Exception as exc:  # any failure to get an answer becomes a sentence (incl. IDNA errors)
         return TestResult(started_at, url, error=explain_failure(exc, url, timeout))
-    return TestResult(started_at, url, response.status_code, round(latency_ms, 1), start)
+    return TestResult(started_at, url, response.status_code, round(latency_ms, 1))
 
 
 # --- remembered test results --------------------------------------------------------------------------
@@ -162,9 +159,9 @@ def record_test(workspace_id: str, webhook_id: int, result: TestResult, keep: in
         try:
             db.executescript(SCHEMA)
             db.execute("INSERT INTO webhook_tests (workspace_id, webhook_id, time, url, status_code, latency_ms,"
-                       " body_start, error) VALUES (?,?,?,?,?,?,?,?)",
+                       " body_start, error) VALUES (?,?,?,?,?,?,'',?)",
                        (workspace_id, webhook_id, result.time, result.url, result.status_code, result.latency_ms,
-                        result.body_start, result.error))
+                        result.error))
             db.execute("DELETE FROM webhook_tests WHERE workspace_id = ? AND webhook_id = ? AND id <= (SELECT id"
                        " FROM webhook_tests WHERE workspace_id = ? AND webhook_id = ? ORDER BY id DESC LIMIT 1"
                        " OFFSET ?)", (workspace_id, webhook_id, workspace_id, webhook_id, keep))
@@ -178,7 +175,7 @@ def recent_tests(workspace_id: str, webhook_id: int, limit: int = 10) -> list[Te
         db = private_db(DB_NAME)
         try:
             db.executescript(SCHEMA)
-            rows = db.execute("SELECT time, url, status_code, latency_ms, body_start, error FROM webhook_tests"
+            rows = db.execute("SELECT time, url, status_code, latency_ms, error FROM webhook_tests"
                               " WHERE workspace_id = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?",
                               (workspace_id, webhook_id, limit)).fetchall()
         finally:

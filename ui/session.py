@@ -19,6 +19,8 @@ from dashboard import audit
 from dashboard.connection import PUBLISHED_BASE_URL, ConnectError, Workspace, connect
 from dashboard.demo import demo_workspace, running_api_url
 from dashboard.feedback import explain_error
+from dashboard.gate import is_loopback
+from ui.plain_text import plain
 
 WORKSPACE = "workspace"
 CONNECT_ERROR = "connect_error"
@@ -56,6 +58,38 @@ def configured_credentials() -> tuple[str, str] | None:
         except Exception:  # noqa: BLE001 (no secrets file is the normal case)
             key = ""
     return (base_url or PUBLISHED_BASE_URL, key) if key else None
+
+
+def _secrets_section(name: str) -> dict:
+    try:
+        section = st.secrets.get(name, {})
+        return dict(section) if hasattr(section, "get") else {}
+    except Exception:  # noqa: BLE001 (no secrets file is the normal case)
+        return {}
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).strip().lower() in ("1", "true", "yes")
+
+
+def served_locally() -> bool:
+    """Only this machine can open the dashboard: bound to loopback, and no `[gate] require` saying a
+    reverse proxy serves it to others."""
+    return is_loopback(st.get_option("server.address")) and not _flag(_secrets_section("gate").get("require"))
+
+
+def typed_address_rules() -> dict[str, bool]:
+    """How far an address typed on Connect may reach (see dashboard/outbound.py):
+
+    private and loopback targets only when the operator allows them (`[ceox] allow_private_targets`,
+    or `CEOX_ALLOW_PRIVATE_TARGETS=1`) or when only this machine can open the dashboard; connection
+    failures name their cause only in that last case, so a visitor cannot map ports behind a
+    publicly served dashboard.
+    """
+    local = served_locally()
+    operator = _flag(os.environ.get("CEOX_ALLOW_PRIVATE_TARGETS", "")) or _flag(
+        _secrets_section("ceox").get("allow_private_targets"))
+    return {"allow_private": operator or local, "reveal": local}
 
 
 def open_demo() -> Workspace | None:
@@ -125,7 +159,7 @@ def read(name: str, **params: Any) -> Any:
     try:
         return fetch(name, **params)
     except CeoxError as exc:
-        st.error(explain_error(exc), icon=":material/error:")
+        st.error(plain(explain_error(exc)), icon=":material/error:")
         st.stop()
 
 

@@ -46,4 +46,4 @@ def admin_workspace(sandbox: SandboxServer) -> Workspace:
 
 @pytest.fixture(scope="module")
 def agent_workspace(sandbox: SandboxServer) -> Workspace:
-    return sign_in(sandbox.api_url, AGENT, DEMO_PASSWORD)
+    return sign_in(sandbox.api_url, AGENT, DEMO_PASSWORD, allow_private=True)

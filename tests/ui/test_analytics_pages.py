@@ -86,12 +86,12 @@ def admin(demo) -> Workspace:
 
 @pytest.fixture(scope="module")
 def manager(demo) -> Workspace:
-    return sign_in(demo.api_url, "manager@demo.ceox.local", DEMO_PASSWORD)
+    return sign_in(demo.api_url, "manager@demo.ceox.local", DEMO_PASSWORD, allow_private=True)
 
 
 @pytest.fixture(scope="module")
 def analyst(demo) -> Workspace:
-    return sign_in(demo.api_url, "analyst@demo.ceox.local", DEMO_PASSWORD)
+    return sign_in(demo.api_url, "analyst@demo.ceox.local", DEMO_PASSWORD, allow_private=True)
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ def still_signs_in(sandbox: SandboxServer, email: str = "user1@x.co") -> bool:
 
 def open_page(sandbox: SandboxServer, page: str, as_user: bool = False) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = (sign_in(sandbox.api_url, ADMIN_EMAIL, PASSWORD) if as_user
+    at.session_state["workspace"] = (sign_in(sandbox.api_url, ADMIN_EMAIL, PASSWORD, allow_private=True) if as_user
                                      else connect(sandbox.api_url, api_key=sandbox.api_key, source="demo"))
     at.switch_page(page)
     return at.run()
@@ -454,7 +454,7 @@ def test_change_my_password_reaches_the_service(sandbox):
         admin = next(r for r in client.roles.list() if r.name == "Admin")
         client.users.create(name="Second", email="second@x.co", password=PASSWORD, role_id=admin.id)
     at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = sign_in(sandbox.api_url, "second@x.co", PASSWORD)
+    at.session_state["workspace"] = sign_in(sandbox.api_url, "second@x.co", PASSWORD, allow_private=True)
     at.switch_page(USERS)
     at.run()
     my_password(PASSWORD, "brand-new-pass-1")(at)

@@ -205,7 +205,7 @@ def test_contact_names_and_bodies_that_look_like_markup_show_as_plain_text(own_d
 
 
 def test_without_chats_send_the_thread_is_read_only(own_demo):
-    manager = sign_in(own_demo.api_url, "manager@demo.ceox.local", "ceox-demo-2026")
+    manager = sign_in(own_demo.api_url, "manager@demo.ceox.local", "ceox-demo-2026", allow_private=True)
     st.cache_data.clear()
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["workspace"] = manager

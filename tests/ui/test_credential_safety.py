@@ -95,7 +95,7 @@ def app_with(workspace) -> AppTest:
 def test_no_secret_in_pages_urls_errors_logs_audit_or_cache(demo_sandbox, logs):
     sandbox = demo_sandbox
     admin = connect(sandbox.api_url, api_key=sandbox.api_key, source="demo")
-    analyst = sign_in(sandbox.api_url, ANALYST, DEMO_PASSWORD)
+    analyst = sign_in(sandbox.api_url, ANALYST, DEMO_PASSWORD, allow_private=True)
     secrets = [sandbox.api_key, analyst.secret, DEMO_PASSWORD, RESET_PASSWORD]
     assert all(s not in repr(w) for w in (admin, analyst) for s in secrets)
 
@@ -161,8 +161,8 @@ def test_no_secret_in_pages_urls_errors_logs_audit_or_cache(demo_sandbox, logs):
             errors.append(exc)
         finally:
             client.sandbox.clear_faults()
-    for attempt in (lambda: connect(sandbox.api_url, api_key=sandbox.api_key + "x"),
-                    lambda: sign_in(sandbox.api_url, ANALYST, DEMO_PASSWORD + "x")):
+    for attempt in (lambda: connect(sandbox.api_url, api_key=sandbox.api_key + "x", allow_private=True),
+                    lambda: sign_in(sandbox.api_url, ANALYST, DEMO_PASSWORD + "x", allow_private=True)):
         with pytest.raises(ConnectError) as raised:
             attempt()
         errors.append(raised.value)
@@ -188,7 +188,7 @@ def caption_count(at: AppTest) -> int:
 def test_two_sessions_side_by_side_never_see_each_others_data(demo_sandbox):
     sandbox = demo_sandbox
     admin = connect(sandbox.api_url, api_key=sandbox.api_key, source="demo")
-    analyst = sign_in(sandbox.api_url, ANALYST, DEMO_PASSWORD)
+    analyst = sign_in(sandbox.api_url, ANALYST, DEMO_PASSWORD, allow_private=True)
     with admin.client() as client:
         admin_contacts, admin_open = len(client.contacts.list()), len(client.conversations.list(status="open"))
     with analyst.client() as client:

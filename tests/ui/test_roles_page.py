@@ -173,7 +173,7 @@ def test_a_failed_create_stays_in_the_table_for_another_try(empty_sandbox):
 
 def test_user_without_roles_manage_does_not_get_the_page(empty_sandbox):
     make_roles(empty_sandbox, ("Helper", ["users.manage", "chats.send"]), users={"Helper": 1})
-    workspace = sign_in(empty_sandbox.api_url, "helper0@example.com", PASSWORD)
+    workspace = sign_in(empty_sandbox.api_url, "helper0@example.com", PASSWORD, allow_private=True)
     at = open_app(empty_sandbox, token=workspace.secret)
     assert_clean(at)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -182,7 +182,7 @@ def test_user_without_roles_manage_does_not_get_the_page(empty_sandbox):
 
 def test_a_role_losing_roles_manage_meanwhile_gets_a_clear_403(empty_sandbox):
     make_roles(empty_sandbox, ("Keeper", ["roles.manage"]), ("Target", []), users={"Keeper": 1})
-    workspace = sign_in(empty_sandbox.api_url, "keeper0@example.com", PASSWORD)
+    workspace = sign_in(empty_sandbox.api_url, "keeper0@example.com", PASSWORD, allow_private=True)
     at = open_app(empty_sandbox, PAGE, token=workspace.secret)  # the page is listed: the role had it at sign-in
     assert_clean(at)
     with api(empty_sandbox) as client:
