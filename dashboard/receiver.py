@@ -1,11 +1,15 @@
 """The built-in webhook receiver: `POST /hooks/ceox/<secret>` on the dashboard's own port.
 
 `app.py` hands `routes()` to `st.App`, so `streamlit run app.py` serves it beside the pages. Each
-workspace gets a random secret (kept in the private data directory); the secret in the path names
-the workspace, and any other path answers 404. A request is checked in this order: secret (404),
-size (413 over 1 MiB), JSON (400), the documented payload's fields and types (422). Valid events
-are stored per workspace, the newest `KEEP` of them, and the conversation they name is marked
-changed for the analytics sync (`dashboard.sync.mark_changed`), so its next refresh re-reads it.
+tenant (`Workspace.workspace_id`, see dashboard/tenants.py) gets a random secret (kept in the private
+data directory); the secret in the path names the tenant, and any other path answers 404. A request is
+checked in this order: secret (404), size (413 over 1 MiB), JSON (400, for anything that does not
+parse, however deeply nested), an `event` name (422), then an event type other than the documented
+`message.received` is answered 202 and ignored (the service may add types; refusing them would only
+make it retry), then the documented fields and types (422). Identifiers over their size cap are
+refused (422); the free texts (`name`, `body`) are cut to theirs. Only the documented fields are
+stored, per tenant, the newest `KEEP` events within `BUDGET_BYTES`, and the conversation they name is
+marked changed for the analytics sync (`dashboard.sync.mark_changed`), so its next refresh re-reads it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +36,11 @@ from dashboard.sync import mark_changed
 DB_NAME = "receiver.sqlite"
 PATH = "/hooks/ceox/{secret}"
 MAX_BODY = 1024 * 1024
-KEEP = 1000  # events per workspace
+KEEP = 1000  # events per tenant
+SHOWN = 50  # the newest events the page loads on each refresh
+PREVIEW_CHARS = 200  # of each text the page shows
+BUDGET_BYTES = 4 * 1024 * 1024  # stored payload bytes per tenant, whatever the count
+EVENT = "message.received"  # the one documented event type
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 LOOPBACK = ("127.0.0.1", "localhost")
 
@@ -43,6 +51,12 @@ PAYLOAD_FIELDS: dict[str, type] = {
 }
 # What a message.received event cannot do without; the other fields may be missing or null.
 REQUIRED = ("event", "conversation_id", "from", "wa_message_id", "timestamp")
+# Characters a text field may have. Free text beyond its cap is cut (TRUNCATED); an identifier or an
+# address beyond its cap is refused, since a cut one would name something else.
+MAX_CHARS = {"event": 100, "from": 64, "wa_message_id": 200, "media_type": 32, "timestamp": 64,
+             "media_url": 2048, "name": 256, "body": 4096}
+TRUNCATED = ("name", "body")
+MAX_ID = 2**53  # ids beyond what JSON numbers carry exactly are not real ids (and overflow SQLite)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS receiver_secrets (
@@ -142,30 +156,62 @@ def _is_timestamp(value: str) -> bool:
 
 
 def check_event(data: Any) -> str | None:
-    """Why `data` is not an event of the documented shape, or None. Unknown extra fields are allowed."""
+    """Why `data` is not an event of the documented shape, or None. Unknown extra fields are allowed (and
+    not stored); an event type other than `EVENT` is not checked further, since it is not stored."""
     if not isinstance(data, dict):
         return "the body must be a JSON object"
     event = data.get("event")
-    if not isinstance(event, str) or not event.strip() or len(event) > 100:
+    if not isinstance(event, str) or not event.strip() or len(event) > MAX_CHARS["event"]:
         return "event must be a non-empty string"
-    if event == "message.received":
-        missing = [name for name in REQUIRED if data.get(name) is None]
-        if missing:
-            return f"missing field(s): {', '.join(missing)}"
+    if event != EVENT:
+        return None
+    missing = [name for name in REQUIRED if data.get(name) is None]
+    if missing:
+        return f"missing field(s): {', '.join(missing)}"
     wrong = [f"{name} must be {kind.__name__}" for name, kind in PAYLOAD_FIELDS.items()
              if data.get(name) is not None and not _has_type(data[name], kind)]
     if wrong:
         return "; ".join(wrong)
-    if data.get("timestamp") is not None and not _is_timestamp(data["timestamp"]):
+    if not 0 <= data["conversation_id"] <= MAX_ID:
+        return f"conversation_id must be a whole number from 0 to {MAX_ID}"
+    too_long = [f"{name} is over {limit:,} characters" for name, limit in MAX_CHARS.items()
+                if name not in TRUNCATED and len(data.get(name) or "") > limit]
+    if too_long:
+        return "; ".join(too_long)
+    if not _is_timestamp(data["timestamp"]):
         return "timestamp must be an RFC 3339 time, like 2026-06-21T08:15:00Z"
     return None
 
 
+def fit_text(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters (ending in "…" when cut), without lone surrogates: legal in JSON
+    text, not in UTF-8, they would break the page that shows the event."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def stored_fields(event: dict) -> dict:
+    """What is kept of a checked event: the documented fields only, free texts cut to their caps."""
+    kept = {name: event[name] for name in PAYLOAD_FIELDS if event.get(name) is not None}
+    return {name: fit_text(value, MAX_CHARS[name]) if isinstance(value, str) else value
+            for name, value in kept.items()}
+
+
 # --- storage ------------------------------------------------------------------------------------------
 
-def store_event(workspace_id: str, event: dict, keep: int = KEEP) -> bool:
-    """Store a checked event (dropping the oldest beyond `keep`) and mark its conversation changed for the
-    analytics sync; False when the event was stored already (a redelivery), whose mark is then renewed."""
+# Drops a tenant's oldest events beyond the newest `keep`, and beyond the newest that fit in the budget.
+_PRUNE = """DELETE FROM events WHERE workspace_id = :tenant AND id IN (
+    SELECT id FROM (
+        SELECT id, ROW_NUMBER() OVER newest AS position, SUM(LENGTH(CAST(payload AS BLOB))) OVER newest AS total
+        FROM events WHERE workspace_id = :tenant WINDOW newest AS (ORDER BY id DESC))
+    WHERE position > :keep OR total > :budget)"""
+
+
+def store_event(workspace_id: str, event: dict, keep: int = KEEP, budget: int = BUDGET_BYTES) -> bool:
+    """Store a checked event (dropping the oldest beyond `keep` events or `budget` bytes) and mark its
+    conversation changed for the analytics sync; False when the event was stored already (a redelivery),
+    whose mark is then renewed."""
+    event = stored_fields(event)
     with _db() as db:
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -175,9 +221,7 @@ def store_event(workspace_id: str, event: dict, keep: int = KEEP) -> bool:
                 (workspace_id, _now(), event["event"], event.get("conversation_id"),
                  str(event.get("wa_message_id") or ""), json.dumps(event))).rowcount == 1
             if stored:
-                db.execute("DELETE FROM events WHERE workspace_id = ? AND id <= (SELECT id FROM events"
-                           " WHERE workspace_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                           (workspace_id, workspace_id, keep))
+                db.execute(_PRUNE, {"tenant": workspace_id, "keep": keep, "budget": budget})
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -189,17 +233,28 @@ def store_event(workspace_id: str, event: dict, keep: int = KEEP) -> bool:
     return stored
 
 
-def recent_events(workspace_id: str, limit: int = 100) -> list[dict]:
-    """The newest events first: each the payload as received plus `id` and `received_at`."""
+def _scope(conversation_ids: Collection[int] | None) -> tuple[str, tuple]:
+    """SQL narrowing events to these conversations (None: every event of the tenant)."""
+    if conversation_ids is None:
+        return "", ()
+    return " AND conversation_id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(conversation_ids)),)
+
+
+def recent_events(workspace_id: str, limit: int = 100, conversation_ids: Collection[int] | None = None) -> list[dict]:
+    """The newest events first (of these conversations only, unless None): each the stored payload plus `id`
+    and `received_at`."""
+    where, params = _scope(conversation_ids)
     with _db() as db:
-        rows = db.execute("SELECT id, received_at, payload FROM events WHERE workspace_id = ?"
-                          " ORDER BY id DESC LIMIT ?", (workspace_id, limit)).fetchall()
+        rows = db.execute(f"SELECT id, received_at, payload FROM events WHERE workspace_id = ?{where}"
+                          " ORDER BY id DESC LIMIT ?", (workspace_id, *params, limit)).fetchall()
     return [{**json.loads(row["payload"]), "id": row["id"], "received_at": row["received_at"]} for row in rows]
 
 
-def event_count(workspace_id: str) -> int:
+def event_count(workspace_id: str, conversation_ids: Collection[int] | None = None) -> int:
+    where, params = _scope(conversation_ids)
     with _db() as db:
-        return db.execute("SELECT COUNT(*) FROM events WHERE workspace_id = ?", (workspace_id,)).fetchone()[0]
+        return db.execute(f"SELECT COUNT(*) FROM events WHERE workspace_id = ?{where}",
+                          (workspace_id, *params)).fetchone()[0]
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
@@ -231,11 +286,13 @@ async def receive(request: Request) -> JSONResponse:
         return _answer(413, f"the body is over {MAX_BODY // 1024} KiB")
     try:
         data = json.loads(body)
-    except ValueError:  # includes bytes that are not UTF-8
+    except (ValueError, RecursionError):  # bytes that are not UTF-8; nesting too deep to parse
         return _answer(400, "the body is not JSON")
     problem = check_event(data)
     if problem:
         return _answer(422, problem)
+    if data["event"] != EVENT:
+        return _answer(202, f"ignored: only {EVENT} events are recorded")
     stored = await run_in_threadpool(store_event, workspace_id, data)
     return _answer(200, "stored" if stored else "already stored")
 
