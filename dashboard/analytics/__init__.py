@@ -4,7 +4,8 @@
     business_hours  BusinessClock: vectorised business seconds between instants
     cycles          build_cycles(conversations, messages, settings, available) -> Cycles
     metrics         Filters, headline cards, trends/volume, heatmap, FRT distribution, breakdowns,
-                    agent activity, waiting now, drill_down; Missing when an input is absent
+                    agent activity, automated replies, waiting now and its backlog figures,
+                    drill_down; Missing when an input is absent
     export          per-cycle and per-period CSV
 
 Typical use: `data = build_cycles(conversations, messages, settings.resolved(browser_tz), available)`
@@ -17,12 +18,15 @@ from dashboard.analytics.metrics import (
     CARD_KEYS,
     FRT_BUCKETS,
     NO_FILTERS,
+    Backlog,
     Card,
     Filters,
     Missing,
     Summary,
     Table,
     agent_activity,
+    automated_summary,
+    backlog,
     breakdown,
     drill_down,
     frt_distribution,
@@ -38,8 +42,9 @@ from dashboard.analytics.metrics import (
 from dashboard.analytics.settings import AnalyticsSettings, BusinessHours, Interval, Targets
 
 __all__ = [
-    "CARD_KEYS", "FRT_BUCKETS", "INPUTS", "NO_FILTERS", "AnalyticsSettings", "BusinessHours", "Card", "Cycles",
-    "Filters", "Interval", "Missing", "Summary", "Table", "Targets", "agent_activity", "breakdown", "build_cycles",
+    "CARD_KEYS", "FRT_BUCKETS", "INPUTS", "NO_FILTERS", "AnalyticsSettings", "Backlog", "BusinessHours", "Card",
+    "Cycles", "Filters", "Interval", "Missing", "Summary", "Table", "Targets", "agent_activity", "automated_summary",
+    "backlog", "breakdown", "build_cycles",
     "conversations_frame", "cycle_rows", "cycles_csv", "drill_down", "frt_distribution", "frt_summary", "headline",
     "heatmap", "messages_frame", "reply_summary", "resolution_summary", "series_csv", "trends", "volume",
     "waiting_now",

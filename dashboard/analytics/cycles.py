@@ -6,6 +6,11 @@ message after the conversation's `solved_at`. Each cycle carries its first respo
 resolution time and message counts, with wall-clock and business-hours values; reply times go to a
 separate `replies` table (one row per run of inbound messages after the first reply).
 
+Responses are computed twice: counting **human** replies only (outbound messages with a sender: the
+default, in the plain column names) and counting every outbound message (columns ending `_any`,
+table `replies_any`), for the page-wide "count automated replies" switch. An automated message
+(outbound, no sender) gets its own figure: `auto_s`, the time to the cycle's first one.
+
 Everything is vectorised over the sorted messages: segment reductions (`np.*.reduceat`) per cycle,
 shifted comparisons for boundaries and runs. Messages are ordered by (conversation, timestamp, id),
 so the result does not depend on the order rows arrive in.
@@ -25,6 +30,8 @@ from dashboard.analytics.settings import AnalyticsSettings
 
 # The inputs the service may leave out; `available` names those it actually returned.
 INPUTS = frozenset({"sender_user_id", "solved_at", "inbox_id"})
+# Cycle columns that depend on which outbound messages count as replies; the "_any" twin counts all.
+RESPONSE_COLUMNS = ("first_reply_at", "frt_s", "frt_business_s", "agent_id", "state", "unanswered_since")
 INITIATORS = ("inbound", "outbound")
 STATES = ("answered", "missed", "waiting")  # inbound-initiated cycles only; NA for outbound-initiated
 NS_PER_HOUR = 3600 * 10**9
@@ -73,14 +80,20 @@ class Cycles:
       (local date / Monday of the cycle start, naive datetime64), weekday (0 = Monday) and hour of
       the start, initiator ("inbound"/"outbound"), state ("answered"/"missed"/"waiting", NA when
       outbound-initiated), first_inbound_at, first_reply_at, frt_s, frt_business_s, agent_id
-      (sender of the cycle's first outbound message: the first responder of an inbound-initiated
-      cycle; NA for API sends and unanswered cycles), unanswered_since (first message of the final
-      inbound run when the cycle ends with inbound messages), messages_in, messages_out, solved_at,
+      (sender of the cycle's first human outbound message: the first responder of an
+      inbound-initiated cycle; NA when there is none), unanswered_since (first inbound message after
+      the last human reply, when the cycle's last message other than automated ones is inbound),
+      the same six with `_any` (every outbound message counts as a reply; agent NA when it was
+      automated), auto_at and auto_s / auto_business_s (first automated message of an
+      inbound-initiated cycle, and the time to it), messages_in, messages_out, solved_at,
       contains_solve, resolution_s, resolution_business_s. Times are UTC; durations in seconds.
-    - `replies`: one row per run of inbound messages after the first reply of an inbound-initiated
-      cycle: reply_id, cycle_id, conversation_id, run_start, replied_at (NaT while unanswered),
-      wait_s, wait_business_s, agent_id (sender of the answering message).
-    - `inbound_cells`: inbound messages per (cycle_id, weekday, hour) in the display timezone.
+      Without `sender_user_id` nothing can be told apart: every outbound message counts as human.
+    - `replies` (human replies) and `replies_any` (every outbound message): one row per run of
+      inbound messages after the first reply of an inbound-initiated cycle: reply_id, cycle_id,
+      conversation_id, run_start, replied_at (NaT while unanswered), wait_s, wait_business_s,
+      agent_id (sender of the answering message).
+    - `inbound_cells`: inbound messages per (cycle_id, local day, weekday, hour) of each message's
+      own time in the display timezone.
     - `agent_messages`: outgoing messages per (cycle_id, agent_id) for messages with a sender.
     - `conversations`: the input conversations (names and phones for listings).
 
@@ -89,6 +102,7 @@ class Cycles:
 
     cycles: pd.DataFrame
     replies: pd.DataFrame
+    replies_any: pd.DataFrame
     inbound_cells: pd.DataFrame
     agent_messages: pd.DataFrame
     conversations: pd.DataFrame
@@ -142,24 +156,10 @@ def build_cycles(conversations: pd.DataFrame, messages: pd.DataFrame, settings: 
     count = starts.size
 
     # Per-cycle reductions over the sorted messages.
-    pos = np.arange(n)
-    first_out = np.minimum.reduceat(np.where(out, pos, n), starts) if n else np.empty(0, np.int64)
-    last_out = np.maximum.reduceat(np.where(out, pos, -1), starts) if n else np.empty(0, np.int64)
-    first_in = np.minimum.reduceat(np.where(out, n, pos), starts) if n else np.empty(0, np.int64)
-    messages_out = np.add.reduceat(out.astype(np.int64), starts) if n else np.empty(0, np.int64)
+    messages_out = np.bincount(cycle[out], minlength=count).astype(np.int64) if n else np.zeros(0, np.int64)
     messages_in = (ends - starts + 1) - messages_out
     start_ns = ts[starts]
     inbound = ~out[starts]
-    has_out = first_out < n
-    reply_pos = np.minimum(first_out, max(n - 1, 0))
-    answered = inbound & has_out
-    first_reply = np.where(answered, ts[reply_pos], NAT)
-    agent = sender[reply_pos]
-    no_agent = ~has_out | no_sender[reply_pos]
-    first_inbound = np.where(first_in < n, ts[np.minimum(first_in, max(n - 1, 0))], NAT)
-    ends_inbound = ~out[ends]
-    pending_pos = np.where(last_out >= starts, last_out + 1, starts)
-    unanswered_since = np.where(ends_inbound, ts[np.minimum(pending_pos, max(n - 1, 0))], NAT)
 
     conv_row = row[starts]
     conv_first = np.ones(count, dtype=bool)
@@ -167,24 +167,11 @@ def build_cycles(conversations: pd.DataFrame, messages: pd.DataFrame, settings: 
     is_last = np.append(conv_first[1:], True)[:count]
     seq = np.arange(count) - np.maximum.accumulate(np.where(conv_first, np.arange(count), 0)) + 1
     is_open = (conversations["status"].to_numpy(dtype=object, na_value="") == "open")[conv_row]
-    state = np.where(~inbound, -1, np.where(has_out, 0, np.where(is_last & is_open, 2, 1)))
 
     solved_c = solved[starts]
     next_start = np.append(start_ns[1:], np.iinfo(np.int64).max)[:count]
     contains_solve = (solved_c != NAT) & (start_ns <= solved_c) & (is_last | (next_start > solved_c))
     resolved_at = np.where(contains_solve, solved_c, NAT)
-
-    # Reply runs: an inbound message right after an outbound one in an inbound-initiated cycle.
-    run = np.zeros(n, dtype=bool)
-    if n > 1:
-        run[1:] = ~out[1:] & out[:-1] & (cycle[1:] == cycle[:-1])
-    run &= inbound[cycle]
-    run_pos = np.flatnonzero(run)
-    next_out = np.minimum.accumulate(np.where(out, pos, n)[::-1])[::-1]
-    reply_at_pos = np.minimum(next_out[run_pos], max(n - 1, 0))
-    run_answered = (next_out[run_pos] < n) & (cycle[reply_at_pos] == cycle[run_pos])
-    run_start = ts[run_pos]
-    replied_at = np.where(run_answered, ts[reply_at_pos], NAT)
 
     # Business-hours values: one clock covering every instant involved.
     clock = BusinessClock.covering(settings.business_hours, zone, ts, resolved_at)
@@ -192,6 +179,13 @@ def build_cycles(conversations: pd.DataFrame, messages: pd.DataFrame, settings: 
     start_local = local[starts]
     day = np.floor_divide(start_local, NS_PER_DAY)
     weekday = (day + 3) % 7
+
+    automated = out & no_sender if "sender_user_id" in available else np.zeros(n, dtype=bool)
+    context = _Context(cycle, ts, out, sender, no_sender, inbound, is_last & is_open, start_ns, clock,
+                       conv_ids[row])
+    human, any_reply = context.responses(~automated), context.responses(np.ones(n, dtype=bool))
+    auto_pos = _positions(np.flatnonzero(automated), _first_in_group(cycle[automated], count))
+    auto_at = np.where(inbound & (auto_pos >= 0), ts[np.maximum(auto_pos, 0)] if n else NAT, NAT)
 
     cycles = pd.DataFrame({
         "cycle_id": np.arange(count, dtype=np.int64),
@@ -211,13 +205,11 @@ def build_cycles(conversations: pd.DataFrame, messages: pd.DataFrame, settings: 
         "weekday": weekday.astype(np.int8),
         "hour": ((start_local - day * NS_PER_DAY) // NS_PER_HOUR).astype(np.int8),
         "initiator": pd.Categorical.from_codes(np.where(inbound, 0, 1), categories=INITIATORS),
-        "state": pd.Categorical.from_codes(state, categories=STATES),
-        "first_inbound_at": _utc(first_inbound),
-        "first_reply_at": _utc(first_reply),
-        "frt_s": wall_seconds(start_ns, first_reply),
-        "frt_business_s": clock.seconds(start_ns, first_reply),
-        "agent_id": pd.arrays.IntegerArray(np.where(no_agent, 0, agent), no_agent),
-        "unanswered_since": _utc(unanswered_since),
+        **human.columns(""),
+        **any_reply.columns("_any"),
+        "auto_at": _utc(auto_at),
+        "auto_s": wall_seconds(start_ns, auto_at),
+        "auto_business_s": clock.seconds(start_ns, auto_at),
         "messages_in": messages_in.astype(np.int64),
         "messages_out": messages_out.astype(np.int64),
         "solved_at": _utc(solved_c),
@@ -225,21 +217,130 @@ def build_cycles(conversations: pd.DataFrame, messages: pd.DataFrame, settings: 
         "resolution_s": wall_seconds(start_ns, resolved_at),
         "resolution_business_s": clock.seconds(start_ns, resolved_at),
     })
-    no_run_agent = ~run_answered | no_sender[reply_at_pos]
-    replies = pd.DataFrame({
-        "reply_id": np.arange(run_pos.size, dtype=np.int64),
-        "cycle_id": cycle[run_pos].astype(np.int64),
-        "conversation_id": conv_ids[row[run_pos]],
-        "run_start": _utc(run_start),
-        "replied_at": _utc(replied_at),
-        "wait_s": wall_seconds(run_start, replied_at),
-        "wait_business_s": clock.seconds(run_start, replied_at),
-        "agent_id": pd.arrays.IntegerArray(np.where(no_run_agent, 0, sender[reply_at_pos]), no_run_agent),
-    })
-    return Cycles(cycles=cycles, replies=replies,
+    cycles.insert(cycles.columns.get_loc("first_reply_at"), "first_inbound_at", _utc(
+        np.where(inbound, start_ns, _first_inbound(cycle, ts, out, count))))
+    return Cycles(cycles=cycles, replies=human.replies, replies_any=any_reply.replies,
                   inbound_cells=_inbound_cells(cycle, out, local),
                   agent_messages=_agent_messages(cycle, out, sender, no_sender),
                   conversations=conversations, settings=settings, available=available)
+
+
+@dataclass(frozen=True)
+class _Responses:
+    """Per-cycle response values (and the reply runs) for one rule of which outbound messages count."""
+
+    first_reply: np.ndarray
+    agent: np.ndarray
+    no_agent: np.ndarray
+    state: np.ndarray
+    unanswered_since: np.ndarray
+    frt_s: np.ndarray
+    frt_business_s: np.ndarray
+    replies: pd.DataFrame
+
+    def columns(self, suffix: str) -> dict[str, Any]:
+        return {
+            f"first_reply_at{suffix}": _utc(self.first_reply),
+            f"frt_s{suffix}": self.frt_s,
+            f"frt_business_s{suffix}": self.frt_business_s,
+            f"agent_id{suffix}": pd.arrays.IntegerArray(np.where(self.no_agent, 0, self.agent), self.no_agent),
+            f"state{suffix}": pd.Categorical.from_codes(self.state, categories=STATES),
+            f"unanswered_since{suffix}": _utc(self.unanswered_since),
+        }
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The sorted messages and per-cycle facts that every response rule starts from."""
+
+    cycle: np.ndarray
+    ts: np.ndarray
+    out: np.ndarray
+    sender: np.ndarray
+    no_sender: np.ndarray
+    inbound: np.ndarray  # per cycle: inbound-initiated
+    open_last: np.ndarray  # per cycle: the last cycle of an open conversation
+    start_ns: np.ndarray
+    clock: BusinessClock
+    conversation: np.ndarray  # per message: its conversation id
+
+    def responses(self, counted: np.ndarray) -> _Responses:
+        """Responses when only the messages in `counted` exist (inbound messages are always counted):
+        an outbound message left out neither answers nor ends a wait."""
+        count = self.inbound.size
+        at = np.flatnonzero(counted)
+        cycle, ts, out = self.cycle[at], self.ts[at], self.out[at]
+        sender, no_sender = self.sender[at], self.no_sender[at]
+        n = at.size
+        outs = np.flatnonzero(out)
+        first_out = _positions(outs, _first_in_group(cycle[outs], count))
+        last_out = _positions(outs, _last_in_group(cycle[outs], count))
+        first, last = _first_in_group(cycle, count), _last_in_group(cycle, count)
+        has_out = first_out >= 0
+        answered = self.inbound & has_out
+        reply_pos = np.maximum(first_out, 0)
+        first_reply = np.where(answered, ts[reply_pos] if n else NAT, NAT)
+        agent = sender[reply_pos] if n else np.zeros(count, np.int64)
+        no_agent = ~has_out | (no_sender[reply_pos] if n else True)
+        state = np.where(~self.inbound, -1, np.where(has_out, 0, np.where(self.open_last, 2, 1)))
+        ends_inbound = (last >= 0) & ~(out[np.maximum(last, 0)] if n else True)
+        pending = np.where(last_out >= 0, last_out + 1, first)
+        unanswered_since = np.where(ends_inbound, ts[np.clip(pending, 0, max(n - 1, 0))] if n else NAT, NAT)
+
+        # Reply runs: an inbound message right after an outbound one in an inbound-initiated cycle.
+        run = np.zeros(n, dtype=bool)
+        if n > 1:
+            run[1:] = ~out[1:] & out[:-1] & (cycle[1:] == cycle[:-1])
+        run &= self.inbound[cycle]
+        run_pos = np.flatnonzero(run)
+        pos = np.arange(n)
+        next_out = np.minimum.accumulate(np.where(out, pos, n)[::-1])[::-1]
+        reply_at_pos = np.minimum(next_out[run_pos], max(n - 1, 0))
+        run_answered = (next_out[run_pos] < n) & (cycle[reply_at_pos] == cycle[run_pos])
+        run_start = ts[run_pos]
+        replied_at = np.where(run_answered, ts[reply_at_pos], NAT)
+        no_run_agent = ~run_answered | no_sender[reply_at_pos]
+        replies = pd.DataFrame({
+            "reply_id": np.arange(run_pos.size, dtype=np.int64),
+            "cycle_id": cycle[run_pos].astype(np.int64),
+            "conversation_id": self.conversation[at[run_pos]],
+            "run_start": _utc(run_start),
+            "replied_at": _utc(replied_at),
+            "wait_s": wall_seconds(run_start, replied_at),
+            "wait_business_s": self.clock.seconds(run_start, replied_at),
+            "agent_id": pd.arrays.IntegerArray(np.where(no_run_agent, 0, sender[reply_at_pos]), no_run_agent),
+        })
+        return _Responses(first_reply, agent, no_agent, state, unanswered_since,
+                          wall_seconds(self.start_ns, first_reply), self.clock.seconds(self.start_ns, first_reply),
+                          replies)
+
+
+def _first_in_group(groups: np.ndarray, size: int) -> np.ndarray:
+    """Per group id in range(size): the index of its first element in `groups` (ascending), else -1."""
+    first = np.full(size, -1, dtype=np.int64)
+    if groups.size:
+        change = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        first[groups[change]] = change
+    return first
+
+
+def _last_in_group(groups: np.ndarray, size: int) -> np.ndarray:
+    """Per group id in range(size): the index of its last element in `groups` (ascending), else -1."""
+    last = np.full(size, -1, dtype=np.int64)
+    if groups.size:
+        change = np.flatnonzero(np.r_[groups[1:] != groups[:-1], True])
+        last[groups[change]] = change
+    return last
+
+
+def _positions(subset: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Indexes into `subset` (-1: none) as the positions they stand for."""
+    return np.where(index >= 0, subset[np.maximum(index, 0)] if subset.size else -1, -1)
+
+
+def _first_inbound(cycle: np.ndarray, ts: np.ndarray, out: np.ndarray, count: int) -> np.ndarray:
+    first = _positions(np.flatnonzero(~out), _first_in_group(cycle[~out], count))
+    return np.where(first >= 0, ts[np.maximum(first, 0)] if ts.size else NAT, NAT)
 
 
 def _message_order(row: np.ndarray, ts: np.ndarray, mid: np.ndarray) -> np.ndarray:
@@ -269,13 +370,21 @@ def _message_order(row: np.ndarray, ts: np.ndarray, mid: np.ndarray) -> np.ndarr
 
 
 def _inbound_cells(cycle: np.ndarray, out: np.ndarray, local: np.ndarray) -> pd.DataFrame:
-    """Inbound messages per (cycle, local weekday, local hour)."""
+    """Inbound messages per (cycle, local day, hour) of each message's own time."""
     local_in = local[~out]
-    day = np.floor_divide(local_in, NS_PER_DAY)
-    cell = ((day + 3) % 7) * 24 + (local_in - day * NS_PER_DAY) // NS_PER_HOUR
-    keys, counts = np.unique(cycle[~out] * 168 + cell, return_counts=True)
-    return pd.DataFrame({"cycle_id": keys // 168, "weekday": (keys % 168 // 24).astype(np.int8),
-                         "hour": (keys % 24).astype(np.int8), "messages": counts.astype(np.int64)})
+    if not local_in.size:
+        return pd.DataFrame({"cycle_id": np.zeros(0, np.int64), "day": np.zeros(0, "datetime64[ns]"),
+                             "weekday": np.zeros(0, np.int8), "hour": np.zeros(0, np.int8),
+                             "messages": np.zeros(0, np.int64)})
+    hours = np.floor_divide(local_in, NS_PER_HOUR)
+    first = int(hours.min())
+    span = int(hours.max()) - first + 1
+    keys, counts = np.unique(cycle[~out] * span + (hours - first), return_counts=True)
+    hour = keys % span + first
+    day = np.floor_divide(hour, 24)
+    return pd.DataFrame({"cycle_id": keys // span, "day": (day * NS_PER_DAY).view("datetime64[ns]"),
+                         "weekday": ((day + 3) % 7).astype(np.int8), "hour": (hour - day * 24).astype(np.int8),
+                         "messages": counts.astype(np.int64)})
 
 
 def _agent_messages(cycle: np.ndarray, out: np.ndarray, sender: np.ndarray, no_sender: np.ndarray) -> pd.DataFrame:

@@ -10,6 +10,16 @@ Two subsets of the filtered cycles are used:
   group chats only when `Filters.include_groups`; outbound-initiated cycles never have an FRT or
   reply times.
 
+Response metrics count human replies (outbound messages with a sender) unless
+`Filters.count_automated`; then every outbound message answers, and a cycle first answered by an
+automated message has no agent. Automated replies have their own cards ("automated": median time to
+the first one; "automated_share": share of customer-initiated cycles that got one).
+
+Waiting now is split into active waits (began within the session gap) and stale ones; SLA figures
+cover active waits only. The heatmap places each inbound message by its own local time, counting
+the messages inside the date range. Solved counts have no change against the previous period: only
+the latest solve of a conversation is known, which favours recent periods.
+
 A metric whose input the service did not return is a `Missing` instead of a number; so is every
 metric when a filter needs a missing input (agent filter without `sender_user_id`, inbox filter
 without `inbox_id`).
@@ -39,9 +49,11 @@ FRT_BUCKETS = (("0–1m", 60), ("1–5m", 300), ("5–15m", 900), ("15–60m", 3
                ("4–24h", 24 * 3600), (">24h", np.inf))
 UNANSWERED = "unanswered"
 CARD_KEYS = ("cycles", "inbound_cycles", "outbound_cycles", "messages_in", "messages_out", "contacts", "solved",
-             "frt", "frt_within", "unanswered", "reply", "resolution")
+             "frt", "frt_within", "unanswered", "reply", "resolution", "automated", "automated_share")
 DRILL_METRICS = CARD_KEYS + ("inbound_messages",)
-RESPONSE_METRICS = ("frt", "frt_within", "unanswered", "reply", "resolution")
+RESPONSE_METRICS = ("frt", "frt_within", "unanswered", "reply", "resolution", "automated", "automated_share")
+# Only the latest solve of a conversation is known: comparing solved counts between periods misleads.
+NO_CHANGE_CARDS = frozenset({"solved"})
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,8 @@ class Filters:
     """Combinable filters. Sets of ids may contain None for "none" (unassigned inbox, no agent).
 
     `start`/`end` are inclusive local dates of the cycle start. `include_groups` only concerns
-    response metrics: volume and heatmap always count group chats.
+    response metrics: volume and heatmap always count group chats. `count_automated`: automated
+    outbound messages (no sender) count as replies; by default only human ones do.
     """
 
     start: date | None = None
@@ -69,6 +82,12 @@ class Filters:
     inbox_ids: frozenset[int | None] | None = None
     agent_ids: frozenset[int | None] | None = None
     include_groups: bool = False
+    count_automated: bool = False
+
+    @property
+    def suffix(self) -> str:
+        """The suffix of the response columns and reply table these filters read ("" or "_any")."""
+        return "_any" if self.count_automated else ""
 
     def __post_init__(self) -> None:
         for name in ("device_ids", "inbox_ids", "agent_ids"):
@@ -153,23 +172,40 @@ class _Arrays:
     """Numpy views of the cycle tables that most metrics need, computed once per `Cycles`."""
 
     def __init__(self, data: Cycles) -> None:
-        cycles, replies, sent = data.cycles, data.replies, data.agent_messages
+        cycles, sent = data.cycles, data.agent_messages
         epoch = np.datetime64(0, "ns")
         self.day = (cycles["day"].to_numpy() - epoch) // np.timedelta64(1, "D")  # local days since 1970-01-01
         self.week = (cycles["week"].to_numpy() - epoch) // np.timedelta64(1, "D")
         self.inbound = cycles["initiator"].cat.codes.to_numpy() == 0
-        self.unanswered = cycles["state"].cat.codes.to_numpy() >= 1  # missed or waiting
+        # By suffix ("": human replies only, "_any": every outbound message counts).
+        self.unanswered = {suffix: cycles[f"state{suffix}"].cat.codes.to_numpy() >= 1 for suffix in _SUFFIXES}
         self.is_group = cycles["is_group"].to_numpy(bool)
-        self.keys = {column: _key_ints(cycles[column]) for column in ("device_id", "inbox_id", "agent_id")}
+        self.keys = {column: _key_ints(cycles[column])
+                     for column in ("device_id", "inbox_id", "agent_id", "agent_id_any")}
         self.contact = _key_ints(cycles["contact_id"])
         self.messages_in = cycles["messages_in"].to_numpy()
         self.messages_out = cycles["messages_out"].to_numpy()
         self.contains_solve = cycles["contains_solve"].to_numpy()
-        self.reply_cycle = replies["cycle_id"].to_numpy()
-        self.reply_agent = _key_ints(replies["agent_id"])
+        self.reply_cycle = {suffix: _replies(data, suffix)["cycle_id"].to_numpy() for suffix in _SUFFIXES}
+        self.reply_agent = {suffix: _key_ints(_replies(data, suffix)["agent_id"]) for suffix in _SUFFIXES}
         self.sent_cycle = sent["cycle_id"].to_numpy()
         self.sent_agent = _key_ints(sent["agent_id"])
         self.sent_messages = sent["messages"].to_numpy()
+
+
+_SUFFIXES = ("", "_any")
+
+
+def _replies(data: Cycles, suffix: str) -> pd.DataFrame:
+    return data.replies_any if suffix else data.replies
+
+
+def _key_column(by: Breakdown, filters: Filters) -> str:
+    return KEY_COLUMN[by] + (filters.suffix if by == "agent" else "")
+
+
+def _frt_column(business: bool, filters: Filters) -> str:
+    return DURATION_COLUMN["frt", business] + filters.suffix
 
 
 def _arrays(data: Cycles) -> _Arrays:
@@ -195,7 +231,7 @@ def cycle_mask(data: Cycles, filters: Filters, *, response: bool = False, agent:
     if filters.inbox_ids is not None:
         keep &= _isin(arrays.keys["inbox_id"], filters.inbox_ids)
     if agent and filters.agent_ids is not None:
-        keep &= _isin(arrays.keys["agent_id"], filters.agent_ids)
+        keep &= _isin(arrays.keys[_key_column("agent", filters)], filters.agent_ids)
     if response and not filters.include_groups:
         keep &= ~arrays.is_group
     return keep
@@ -204,9 +240,9 @@ def cycle_mask(data: Cycles, filters: Filters, *, response: bool = False, agent:
 def reply_mask(data: Cycles, filters: Filters) -> np.ndarray:
     """Which reply runs pass: their cycle passes the response filters; the agent is the reply's."""
     arrays = _arrays(data)
-    keep = cycle_mask(data, filters, response=True, agent=False)[arrays.reply_cycle]
+    keep = cycle_mask(data, filters, response=True, agent=False)[arrays.reply_cycle[filters.suffix]]
     if filters.agent_ids is not None:
-        keep &= _isin(arrays.reply_agent, filters.agent_ids)
+        keep &= _isin(arrays.reply_agent[filters.suffix], filters.agent_ids)
     return keep
 
 
@@ -226,16 +262,31 @@ def frt_summary(data: Cycles, filters: Filters = NO_FILTERS, business: bool = Fa
     """First response time of the inbound-initiated, answered cycles (response subset)."""
     if problem := filter_problem(data, filters):
         return problem
-    return _summary(data, "cycles", DURATION_COLUMN["frt", business], cycle_mask(data, filters, response=True),
+    return _summary(data, "cycles", _frt_column(business, filters), cycle_mask(data, filters, response=True),
                     data.settings.targets.frt)
+
+
+def automated_summary(data: Cycles, filters: Filters = NO_FILTERS, business: bool = False) -> Summary | Missing:
+    """Time from the start of an inbound-initiated cycle to its first automated message (response
+    subset), against the FRT target. `count` is the number of cycles that got one."""
+    if "sender_user_id" not in data.available:
+        return Missing("sender_user_id", "automated replies")
+    if problem := filter_problem(data, filters):
+        return problem
+    column = "auto_business_s" if business else "auto_s"
+    return _summary(data, "cycles", column, cycle_mask(data, filters, response=True), data.settings.targets.frt)
 
 
 def reply_summary(data: Cycles, filters: Filters = NO_FILTERS, business: bool = False) -> Summary | Missing:
     """Reply time: one value per answered run of inbound messages after the first reply."""
     if problem := filter_problem(data, filters):
         return problem
-    return _summary(data, "replies", DURATION_COLUMN["reply", business], reply_mask(data, filters),
+    return _summary(data, _replies_name(filters), DURATION_COLUMN["reply", business], reply_mask(data, filters),
                     data.settings.targets.reply)
+
+
+def _replies_name(filters: Filters) -> Literal["replies", "replies_any"]:
+    return "replies_any" if filters.count_automated else "replies"
 
 
 def resolution_summary(data: Cycles, filters: Filters = NO_FILTERS, business: bool = False) -> Summary | Missing:
@@ -248,7 +299,7 @@ def resolution_summary(data: Cycles, filters: Filters = NO_FILTERS, business: bo
                     data.settings.targets.resolution)
 
 
-def _summary(data: Cycles, table: Literal["cycles", "replies"], column: str, keep: np.ndarray,
+def _summary(data: Cycles, table: Literal["cycles", "replies", "replies_any"], column: str, keep: np.ndarray,
              target: float) -> Summary:
     return _to_summary(_column_stats(data, table, column, keep, None, 1, target), target)
 
@@ -264,12 +315,15 @@ def _to_summary(stats: dict[str, np.ndarray], target: float) -> Summary:
 
 
 def headline(data: Cycles, filters: Filters = NO_FILTERS, business: bool = False) -> dict[str, Card | Missing]:
-    """The headline cards (`CARD_KEYS`), each with its value over the previous period of equal length.
+    """The headline cards (`CARD_KEYS`), each with its value over the previous period of equal length
+    (none for solved, see `NO_CHANGE_CARDS`).
 
     Counts are cycles started / messages / distinct contacts / solved (cycles containing the
     conversation's `solved_at`) in the activity subset; frt, reply and resolution are medians (their
     `summary` holds count, p90, mean and % within target); frt_within is the share of answered
-    cycles within the FRT target; unanswered counts missed and waiting cycles (response subset).
+    cycles within the FRT target; unanswered counts missed and waiting cycles (response subset);
+    automated is the median time to the first automated message, automated_share the share of
+    customer-initiated cycles (response subset) that got one.
     """
     if problem := filter_problem(data, filters):
         return dict.fromkeys(CARD_KEYS, problem)
@@ -281,7 +335,7 @@ def headline(data: Cycles, filters: Filters = NO_FILTERS, business: bool = False
         if isinstance(value, Missing):
             cards[key] = value
             continue
-        previous, previous_summary = before.get(key, (None, None))
+        previous, previous_summary = (None, None) if key in NO_CHANGE_CARDS else before.get(key, (None, None))
         cards[key] = Card(key, value, previous, summary, previous_summary)
     return cards
 
@@ -290,8 +344,10 @@ def _card_values(data: Cycles, filters: Filters, business: bool) -> dict[str, tu
     arrays = _arrays(data)
     activity = cycle_mask(data, filters)
     response = cycle_mask(data, filters, response=True)
-    inbound, unanswered = arrays.inbound, arrays.unanswered
+    inbound, unanswered = arrays.inbound, arrays.unanswered[filters.suffix]
     frt = frt_summary(data, filters, business)
+    automated = automated_summary(data, filters, business)
+    customer = int((response & inbound).sum())
     reply = reply_summary(data, filters, business)
     resolution = resolution_summary(data, filters, business)
     contacts = arrays.contact[activity]
@@ -309,6 +365,9 @@ def _card_values(data: Cycles, filters: Filters, business: bool) -> dict[str, tu
         "unanswered": (int((response & unanswered).sum()), None),
         "reply": (reply.median, reply),
         "resolution": (resolution, None) if isinstance(resolution, Missing) else (resolution.median, resolution),
+        "automated": (automated, None) if isinstance(automated, Missing) else (automated.median, automated),
+        "automated_share": (automated, None) if isinstance(automated, Missing)
+        else (automated.count / customer if customer else None, automated),
     }
     return values
 
@@ -366,16 +425,19 @@ def trends(data: Cycles, filters: Filters = NO_FILTERS, period: Period = "day",
     first = _day_number(frame[period].iloc[0].date()) if size else 0
     codes = _period_codes(arrays, period, first, size)
     response = cycle_mask(data, filters, response=True)
-    frame["unanswered"] = np.bincount(codes[response & arrays.unanswered], minlength=size).astype(np.int64)
+    frame["unanswered"] = np.bincount(codes[response & arrays.unanswered[filters.suffix]],
+                                      minlength=size).astype(np.int64)
     targets = data.settings.targets
     durations = [("frt", "cycles", codes, response, targets.frt),
-                 ("reply", "replies", codes[arrays.reply_cycle], reply_mask(data, filters), targets.reply)]
+                 ("reply", _replies_name(filters), codes[arrays.reply_cycle[filters.suffix]],
+                  reply_mask(data, filters), targets.reply)]
     if "solved_at" in data.available:
         durations.append(("resolution", "cycles", codes, response, targets.resolution))
     else:
         missing.update({f"resolution_{s}": Missing("solved_at", "resolution time") for s in _STATS})
     for prefix, table_name, group_codes, keep, target in durations:
-        stats = _column_stats(data, table_name, DURATION_COLUMN[prefix, business], keep, group_codes, size, target)
+        column = _frt_column(business, filters) if prefix == "frt" else DURATION_COLUMN[prefix, business]
+        stats = _column_stats(data, table_name, column, keep, group_codes, size, target)
         for stat, column in stats.items():
             frame[f"{prefix}_{stat}"] = column
     return Table(frame, missing)
@@ -414,15 +476,17 @@ def _days_in_range(weeks: np.ndarray, filters: Filters) -> np.ndarray:
 
 
 def heatmap(data: Cycles, filters: Filters = NO_FILTERS) -> pd.DataFrame | Missing:
-    """Inbound messages (by their own local weekday and hour) and cycles started (by the start's),
-    for the cycles passing the filters: 168 rows, weekday 0 = Monday, hour 0–23."""
+    """Inbound messages by their own local weekday and hour, counting the messages inside the date
+    range (whenever their cycle started), and cycles started in the range by the start's weekday and
+    hour; device, inbox and agent filters apply through each message's cycle. 168 rows, weekday
+    0 = Monday, hour 0–23."""
     if problem := filter_problem(data, filters):
         return problem
     keep = cycle_mask(data, filters)
     cycles = data.cycles
     started = cycles["weekday"].to_numpy(np.int64)[keep] * 24 + cycles["hour"].to_numpy(np.int64)[keep]
     cells = data.inbound_cells
-    in_range = keep[cells["cycle_id"].to_numpy()]
+    in_range = _cells_in_range(data, filters)
     cell = cells["weekday"].to_numpy(np.int64)[in_range] * 24 + cells["hour"].to_numpy(np.int64)[in_range]
     grid = np.arange(168)
     return pd.DataFrame({
@@ -433,6 +497,19 @@ def heatmap(data: Cycles, filters: Filters = NO_FILTERS) -> pd.DataFrame | Missi
     })
 
 
+def _cells_in_range(data: Cycles, filters: Filters) -> np.ndarray:
+    """Which `inbound_cells` rows count: local day of the messages in the date range, cycle passing
+    the other filters."""
+    cells = data.inbound_cells
+    keep = cycle_mask(data, replace(filters, start=None, end=None))[cells["cycle_id"].to_numpy()]
+    day = cells["day"].to_numpy()
+    if filters.start is not None:
+        keep &= day >= np.datetime64(filters.start, "ns")
+    if filters.end is not None:
+        keep &= day <= np.datetime64(filters.end, "ns")
+    return keep
+
+
 def frt_distribution(data: Cycles, filters: Filters = NO_FILTERS, business: bool = False) -> pd.DataFrame | Missing:
     """Answered cycles per FRT bucket (upper bounds inclusive, so "1–5m" is (60 s, 300 s]) and the
     unanswered (missed or waiting) inbound-initiated cycles, response subset."""
@@ -440,11 +517,11 @@ def frt_distribution(data: Cycles, filters: Filters = NO_FILTERS, business: bool
         return problem
     cycles = data.cycles
     keep = cycle_mask(data, filters, response=True)
-    values = cycles[DURATION_COLUMN["frt", business]].to_numpy()[keep]
+    values = cycles[_frt_column(business, filters)].to_numpy()[keep]
     values = values[~np.isnan(values)]
     uppers = np.array([upper for _, upper in FRT_BUCKETS])
     counts = np.bincount(np.searchsorted(uppers, values, side="left"), minlength=len(FRT_BUCKETS))
-    unanswered = int((keep & _arrays(data).unanswered).sum())
+    unanswered = int((keep & _arrays(data).unanswered[filters.suffix]).sum())
     lowers = np.concatenate(([0.0], uppers[:-1]))
     return pd.DataFrame({
         "bucket": [label for label, _ in FRT_BUCKETS] + [UNANSWERED],
@@ -461,8 +538,10 @@ def breakdown(data: Cycles, by: Breakdown, filters: Filters = NO_FILTERS, busine
     equals the card: cycles, inbound/outbound-initiated, messages in/out, unanswered, and count,
     median, p90, mean, within (share) of frt, reply and resolution.
 
-    By agent: cycles and FRT are credited to the cycle's `agent_id` (first responder), reply times
-    to the agent of the answering message, messages_out to each message's sender (NA row: API sends).
+    By agent: cycles and FRT are credited to the cycle's first responder (a person: its NA row holds
+    cycles without a human first reply, or first answered by an automated message when those count),
+    reply times to the agent of the answering message, messages_out to each message's sender (NA
+    row: automated messages).
     """
     if by not in KEY_COLUMN:
         raise ValueError(f"breakdown by one of {', '.join(KEY_COLUMN)}, not {by!r}")
@@ -473,7 +552,7 @@ def breakdown(data: Cycles, by: Breakdown, filters: Filters = NO_FILTERS, busine
     if problem := filter_problem(data, filters):
         return problem
     arrays = _arrays(data)
-    key = KEY_COLUMN[by]
+    key = _key_column(by, filters)
     activity = cycle_mask(data, filters)
     response = cycle_mask(data, filters, response=True)
     keys = arrays.keys[key]
@@ -483,7 +562,7 @@ def breakdown(data: Cycles, by: Breakdown, filters: Filters = NO_FILTERS, busine
     else:
         sent_keys, sent_counts = keys[sent > 0], sent[sent > 0]
     reply_keep = reply_mask(data, filters)
-    reply_keys = arrays.reply_agent if by == "agent" else keys[arrays.reply_cycle]
+    reply_keys = arrays.reply_agent[filters.suffix] if by == "agent" else keys[arrays.reply_cycle[filters.suffix]]
     universe, (codes, reply_codes, sent_codes) = _dense_codes(
         [keys, reply_keys, sent_keys], [activity | response, reply_keep, np.ones(sent_keys.size, bool)])
     size = universe.size
@@ -492,30 +571,31 @@ def breakdown(data: Cycles, by: Breakdown, filters: Filters = NO_FILTERS, busine
         return np.bincount(codes[keep], weights=None if weights is None else weights[keep],
                            minlength=size).astype(np.int64)
 
-    columns: dict[str, object] = {key: pd.arrays.IntegerArray(np.where(universe == _NA_KEY, 0, universe),
+    columns: dict[str, object] = {KEY_COLUMN[by]: pd.arrays.IntegerArray(np.where(universe == _NA_KEY, 0, universe),
                                                                universe == _NA_KEY)}
     columns["cycles"] = count(activity)
     columns["inbound_cycles"] = count(activity & arrays.inbound)
     columns["outbound_cycles"] = columns["cycles"] - columns["inbound_cycles"]
     columns["messages_in"] = count(activity, arrays.messages_in)
     columns["messages_out"] = np.bincount(sent_codes, weights=sent_counts, minlength=size).astype(np.int64)
-    columns["unanswered"] = count(response & arrays.unanswered)
+    columns["unanswered"] = count(response & arrays.unanswered[filters.suffix])
     targets = data.settings.targets
     durations = [("frt", "cycles", codes, response, targets.frt),
-                 ("reply", "replies", reply_codes, reply_keep, targets.reply)]
+                 ("reply", _replies_name(filters), reply_codes, reply_keep, targets.reply)]
     missing = {}
     if "solved_at" in data.available:
         durations.append(("resolution", "cycles", codes, response, targets.resolution))
     else:
         missing.update({f"resolution_{s}": Missing("solved_at", "resolution time") for s in _STATS})
     for prefix, table, group_codes, keep, target in durations:
-        stats = _column_stats(data, table, DURATION_COLUMN[prefix, business], keep, group_codes, size, target)
+        column = _frt_column(business, filters) if prefix == "frt" else DURATION_COLUMN[prefix, business]
+        stats = _column_stats(data, table, column, keep, group_codes, size, target)
         for stat, column in stats.items():
             columns[f"{prefix}_{stat}"] = column
     table = pd.DataFrame(columns)
     if by == "device":
         names = data.conversations.drop_duplicates("device_id", keep="last").set_index("device_id")["device_name"]
-        table.insert(1, "device_name", table[key].map(names).astype("string"))
+        table.insert(1, "device_name", table[KEY_COLUMN[by]].map(names).astype("string"))
     return Table(table, missing)
 
 
@@ -598,7 +678,7 @@ def sorted_group_stats(codes: np.ndarray, values: np.ndarray, groups: int, targe
             "mean": np.where(present, mean, np.nan), "within": np.where(present, within, np.nan)}
 
 
-def _column_stats(data: Cycles, table: Literal["cycles", "replies"], column: str, keep: np.ndarray,
+def _column_stats(data: Cycles, table: Literal["cycles", "replies", "replies_any"], column: str, keep: np.ndarray,
                   codes: np.ndarray | None, groups: int, target: float) -> dict[str, np.ndarray]:
     """`grouped_stats` of a duration column over the rows in `keep`, grouped by `codes` (per row)."""
     values = getattr(data, table)[column].to_numpy()
@@ -648,12 +728,13 @@ def _messages_out_by_sender(data: Cycles, filters: Filters) -> tuple[np.ndarray,
 
 
 def agent_activity(data: Cycles, filters: Filters = NO_FILTERS, business: bool = False) -> pd.DataFrame | Missing:
-    """Per agent (NA: API sends / no agent): outgoing messages, first replies, replies, and median
-    and mean FRT and reply time (from `breakdown(..., "agent")`)."""
+    """Per agent (people only: automated senders and unanswered cycles never rank as an agent):
+    outgoing messages, first replies, replies, and median and mean FRT and reply time (from
+    `breakdown(..., "agent")`)."""
     table = breakdown(data, "agent", filters, business)
     if isinstance(table, Missing):
         return table
-    frame = table.frame
+    frame = table.frame[table.frame["agent_id"].notna().to_numpy(bool)].reset_index(drop=True)
     return pd.DataFrame({
         "agent_id": frame["agent_id"], "outgoing_messages": frame["messages_out"],
         "first_replies": frame["frt_count"], "frt_median": frame["frt_median"], "frt_mean": frame["frt_mean"],
@@ -666,37 +747,61 @@ def agent_activity(data: Cycles, filters: Filters = NO_FILTERS, business: bool =
 
 def waiting_now(data: Cycles, now: pd.Timestamp, filters: Filters = NO_FILTERS,
                 business: bool = False) -> pd.DataFrame | Missing:
-    """Open conversations whose last message is inbound, longest wait first.
+    """Open conversations waiting for a reply: active waits first, each part longest wait first.
 
-    Waiting since the first inbound message after the last outbound one within the conversation's
-    last cycle (its start when that cycle has no outbound message). `breach`: the wait (wall-clock or
-    business) is over the FRT target. The date range does not apply; device, inbox, agent (the last
-    cycle's) and group filters do (groups excluded by default, as for response metrics).
+    Waiting since the first inbound message after the last reply of the conversation's last cycle (its
+    first message when nobody replied); by default only human replies end a wait, so a conversation
+    whose last message is an automated one after the customer's still waits. `stale`: the wait
+    began longer ago than the session gap (an abandoned chat, outside the WhatsApp window); `breach`:
+    an active wait (wall-clock or business) over the FRT target. The date range does not apply;
+    device, inbox, agent (the last cycle's) and group filters do (groups excluded by default).
     """
     if problem := filter_problem(data, filters):
         return problem
     cycles = data.cycles
     undated = replace(filters, start=None, end=None)
+    since_column = f"unanswered_since{filters.suffix}"
     keep = cycle_mask(data, undated, response=True) & cycles["is_last"].to_numpy()
-    keep &= (cycles["status"] == "open").fillna(False).to_numpy(bool) & cycles["unanswered_since"].notna().to_numpy()
+    keep &= (cycles["status"] == "open").fillna(False).to_numpy(bool) & cycles[since_column].notna().to_numpy()
     rows = cycles[keep]
-    since = rows["unanswered_since"].array.asi8
+    since = rows[since_column].array.asi8
     now_ns = np.full(since.size, pd.Timestamp(now).tz_convert("UTC").as_unit("ns").value)
     clock = BusinessClock.covering(data.settings.business_hours, data.settings.zone, since, now_ns[:1])
     wall = np.maximum(wall_seconds(since, now_ns), 0)  # a message stamped after `now`: not waiting yet
     busy = np.maximum(clock.seconds(since, now_ns), 0)
     frame = _with_names(data, rows)[["conversation_id", "cycle_id", "contact_id", "contact_name", "contact_phone",
-                                     "device_id", "device_name", "inbox_id", "is_group", "agent_id"]]
+                                     "device_id", "device_name", "inbox_id", "is_group"]]
+    frame["agent_id"] = rows[_key_column("agent", filters)]
     position = pd.Index(data.conversations["id"].to_numpy(np.int64)).get_indexer(rows["conversation_id"].to_numpy())
     frame["unread"] = pd.array(data.conversations["unread"], dtype="Int64").take(position)
     frame["last_message_at"] = rows["end"]
-    frame["waiting_since"] = rows["unanswered_since"]
+    frame["waiting_since"] = rows[since_column]
     frame["waiting_s"] = wall
     frame["waiting_business_s"] = busy
-    frame["breach"] = (busy if business else wall) > data.settings.targets.frt
+    frame["stale"] = wall > data.settings.session_gap
+    frame["breach"] = ~frame["stale"].to_numpy() & ((busy if business else wall) > data.settings.targets.frt)
     sort = "waiting_business_s" if business else "waiting_s"
-    return frame.sort_values([sort, "waiting_s", "conversation_id"], ascending=[False, False, True],
+    return frame.sort_values(["stale", sort, "waiting_s", "conversation_id"], ascending=[True, False, False, True],
                              kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Waiting now in numbers: SLA figures over active waits only, stale ones counted apart."""
+
+    active: int
+    over_target: int
+    longest_s: float | None
+    median_s: float | None
+    stale: int
+
+
+def backlog(waiting: pd.DataFrame, business: bool = False) -> Backlog:
+    """The figures of a `waiting_now` frame, durations in the mode it was computed in."""
+    active = waiting[~waiting["stale"].to_numpy(bool)]
+    values = active["waiting_business_s" if business else "waiting_s"].to_numpy(float)
+    return Backlog(len(active), int(active["breach"].sum()), float(values.max()) if values.size else None,
+                   float(np.median(values)) if values.size else None, len(waiting) - len(active))
 
 
 # --- drill-down ---------------------------------------------------------------------------------------
@@ -723,6 +828,8 @@ def drill_down(data: Cycles, metric: str, filters: Filters = NO_FILTERS, busines
     if metric in ("solved", "resolution") and "solved_at" not in data.available:
         return Missing("solved_at", metric)
     by, key = group if group else (None, None)
+    if metric in ("automated", "automated_share") and "sender_user_id" not in data.available:
+        return Missing("sender_user_id", "automated replies")
     if by == "agent" and "sender_user_id" not in data.available:
         return Missing("sender_user_id", "per-agent table")
     if by == "inbox" and "inbox_id" not in data.available:
@@ -731,7 +838,10 @@ def drill_down(data: Cycles, metric: str, filters: Filters = NO_FILTERS, busines
     response = metric in RESPONSE_METRICS
     # Replies and outgoing messages are credited to their own sender, not to the cycle's agent.
     by_sender = metric in ("reply", "messages_out")
-    keep = cycle_mask(data, filters, response=response, agent=not by_sender)
+    heat_cell = metric == "inbound_messages" and cell is not None
+    # Heatmap cells count messages by their own day: the range applies to them, not to cycle starts.
+    keep = cycle_mask(data, replace(filters, start=None, end=None) if heat_cell else filters,
+                      response=response, agent=not by_sender)
     if day is not None:
         keep &= cycles["day"].to_numpy() == np.datetime64(day, "ns")
     if week is not None:
@@ -739,7 +849,7 @@ def drill_down(data: Cycles, metric: str, filters: Filters = NO_FILTERS, busines
     if cell is not None and metric != "inbound_messages":
         keep &= (cycles["weekday"].to_numpy() == cell[0]) & (cycles["hour"].to_numpy() == cell[1])
     if by is not None and not (by == "agent" and by_sender):
-        keep &= _isin(cycles[KEY_COLUMN[by]], {key})
+        keep &= _isin(cycles[_key_column(by, filters)], {key})
     contribution = np.ones(len(cycles), dtype=np.int64)
     value = np.full(len(cycles), np.nan)
     inbound = (cycles["initiator"] == "inbound").to_numpy()
@@ -752,6 +862,7 @@ def drill_down(data: Cycles, metric: str, filters: Filters = NO_FILTERS, busines
     elif metric == "inbound_messages":
         cells = data.inbound_cells
         hit = (cells["weekday"].to_numpy() == cell[0]) & (cells["hour"].to_numpy() == cell[1])
+        hit &= _cells_in_range(data, filters)
         contribution = np.bincount(cells["cycle_id"].to_numpy()[hit], weights=cells["messages"].to_numpy()[hit],
                                    minlength=len(cycles)).astype(np.int64)
     elif metric == "messages_out":
@@ -762,16 +873,19 @@ def drill_down(data: Cycles, metric: str, filters: Filters = NO_FILTERS, busines
     elif metric == "solved":
         keep &= cycles["contains_solve"].to_numpy()
     elif metric in ("frt", "frt_within"):
-        value = cycles[DURATION_COLUMN["frt", business]].to_numpy()
+        value = cycles[_frt_column(business, filters)].to_numpy()
         keep &= ~np.isnan(value)
         if bucket is not None:
             keep &= _in_bucket(value, bucket)
         if metric == "frt_within":
             contribution = (value <= data.settings.targets.frt).astype(np.int64)
     elif metric == "unanswered":
-        keep &= cycles["state"].isin(("missed", "waiting")).to_numpy()
+        keep &= _arrays(data).unanswered[filters.suffix]
+    elif metric in ("automated", "automated_share"):
+        value = cycles["auto_business_s" if business else "auto_s"].to_numpy()
+        keep &= ~np.isnan(value)
     elif metric == "reply":
-        replies = data.replies
+        replies = _replies(data, filters.suffix)
         counted = reply_mask(data, filters) & ~np.isnan(replies[DURATION_COLUMN["reply", business]].to_numpy())
         if by == "agent":
             counted &= _isin(replies["agent_id"], {key})

@@ -70,16 +70,32 @@ def test_first_response_time_and_reply_runs():
     assert (cycle["frt_s"], cycle["agent_id"], cycle["first_reply_at"]) == (240, 7, ts("2026-06-01 08:04"))
     assert (cycle["messages_in"], cycle["messages_out"], cycle["state"]) == (6, 4, "answered")
     assert cycle["unanswered_since"] == ts("2026-06-01 08:50")
-    replies = data.replies
+    # 08:30 was an API send: it answers only when automated replies count.
+    replies = data.replies_any
     assert replies.run_start.tolist() == [ts("2026-06-01 08:10"), ts("2026-06-01 08:40"), ts("2026-06-01 08:50")]
     assert replies.wait_s.tolist()[:2] == [1200, 60] and math.isnan(replies.wait_s.iloc[2])
-    assert replies.agent_id.tolist() == [pd.NA, 9, pd.NA]  # 08:30 was an API send
+    assert replies.agent_id.tolist() == [pd.NA, 9, pd.NA]
+    human = data.replies  # 08:10 waits through the API send until agent 9 at 08:41
+    assert human.run_start.tolist() == [ts("2026-06-01 08:10"), ts("2026-06-01 08:50")]
+    assert human.wait_s.tolist()[0] == 1860 and math.isnan(human.wait_s.iloc[1])
+    assert human.agent_id.tolist() == [9, pd.NA]
+    assert cycle["auto_s"] == 30 * 60
     assert data.agent_messages.set_index("agent_id").messages.to_dict() == {7: 1, 8: 1, 9: 1}
 
 
-def test_a_first_reply_sent_through_the_api_counts_without_an_agent():
+def test_an_automated_first_reply_is_its_own_figure_and_counts_only_when_asked():
     (cycle,) = rows(Workspace().add(1, ("2026-06-01 08:00", "in"), ("2026-06-01 08:02", "out")).build())
-    assert cycle["frt_s"] == 120 and pd.isna(cycle["agent_id"]) and cycle["state"] == "answered"
+    assert cycle["auto_s"] == 120
+    assert math.isnan(cycle["frt_s"]) and pd.isna(cycle["agent_id"]) and cycle["state"] == "waiting"
+    assert cycle["unanswered_since"] == ts("2026-06-01 08:00")  # the away message does not end the wait
+    assert cycle["frt_s_any"] == 120 and pd.isna(cycle["agent_id_any"]) and cycle["state_any"] == "answered"
+    assert pd.isna(cycle["unanswered_since_any"])
+
+
+def test_without_senders_every_outbound_message_counts_as_a_reply():
+    ws = Workspace().add(1, ("2026-06-01 08:00", "in"), ("2026-06-01 08:02", "out"))
+    (cycle,) = rows(ws.build(available={"solved_at", "inbox_id"}))
+    assert cycle["frt_s"] == 120 and math.isnan(cycle["auto_s"])
 
 
 def test_outbound_initiated_cycles_have_no_response_times():

@@ -73,11 +73,18 @@ def test_invariants(workspace, config, random):
 
     # Durations: non-negative, business time never more than wall-clock time.
     for wall, business in ((cycles.frt_s, cycles.frt_business_s), (replies.wait_s, replies.wait_business_s),
+                           (cycles.frt_s_any, cycles.frt_business_s_any),
+                           (data.replies_any.wait_s, data.replies_any.wait_business_s),
+                           (cycles.auto_s, cycles.auto_business_s),
                            (cycles.resolution_s, cycles.resolution_business_s)):
         assert (wall.isna() == business.isna()).all()
         assert (wall.dropna() >= 0).all() and (business.dropna() >= 0).all()
         assert (business.dropna() <= wall.dropna() + 1e-9).all()
-    assert (cycles.frt_s.notna() == ((cycles.initiator == "inbound") & (cycles.messages_out > 0))).all()
+    assert (cycles.frt_s_any.notna() == ((cycles.initiator == "inbound") & (cycles.messages_out > 0))).all()
+    # A human first reply is one of the replies, so never earlier than the first of them.
+    human = cycles.frt_s.notna()
+    assert (cycles.frt_s_any[human] <= cycles.frt_s[human]).all() and (human <= cycles.frt_s_any.notna()).all()
+    assert ((cycles.frt_s_any == cycles.frt_s) | (cycles.frt_s_any == cycles.auto_s) | ~cycles.frt_s_any.notna()).all()
 
     # Every message is in exactly one cycle; cycles of a conversation follow each other.
     assert (cycles.messages_in + cycles.messages_out).sum() == len(messages)
@@ -88,7 +95,7 @@ def test_invariants(workspace, config, random):
     # Message rows in any order give the same tables.
     shuffled = messages.iloc[random.sample(range(len(messages)), len(messages))].reset_index(drop=True)
     again = build_cycles(conversations, shuffled, config)
-    for name in ("cycles", "replies", "inbound_cells", "agent_messages"):
+    for name in ("cycles", "replies", "replies_any", "inbound_cells", "agent_messages"):
         pd.testing.assert_frame_equal(getattr(data, name), getattr(again, name))
 
     # Totals agree across cards, series, heatmap, tables and export rows.
@@ -101,10 +108,12 @@ def test_invariants(workspace, config, random):
     assert cells.inbound_messages.sum() == daily.messages_in.sum() == cards["messages_in"].value
     assert daily.messages_out.sum() == cards["messages_out"].value
     for by in ("device", "inbox", "agent"):
-        table = breakdown(data, by, Filters(include_groups=True)).frame
-        assert table.cycles.sum() == len(cycles) and table.messages_out.sum() == cards["messages_out"].value
-        assert table.frt_count.sum() == cycles.frt_s.notna().sum()
-        assert table.reply_count.sum() == replies.wait_s.notna().sum()
+        for automated, frt, waits in ((False, cycles.frt_s, replies.wait_s),
+                                      (True, cycles.frt_s_any, data.replies_any.wait_s)):
+            table = breakdown(data, by, Filters(include_groups=True, count_automated=automated)).frame
+            assert table.cycles.sum() == len(cycles) and table.messages_out.sum() == cards["messages_out"].value
+            assert table.frt_count.sum() == frt.notna().sum()
+            assert table.reply_count.sum() == waits.notna().sum()
 
 
 def reference_seconds(hours: BusinessHours, zone: ZoneInfo, start: datetime, end: datetime) -> float:

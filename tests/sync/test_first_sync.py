@@ -127,7 +127,9 @@ def test_refresh_without_changes_fetches_nothing(first_sync, admin: Client, admi
     before = admin_cache.frames()
     report = admin_cache.refresh(admin)
     assert not report.cold
-    assert (report.fetched, report.new, report.changed, report.removed) == (0, 0, 0, 0)
+    # Only threads whose last message is within the safety window of the first sync are read again.
+    assert (report.fetched - report.recent, report.new, report.changed, report.removed) == (0, 0, 0, 0)
+    assert report.fetched_ids == report.recent_ids
     after = admin_cache.frames()
     pd.testing.assert_frame_equal(before[0], after[0])
     pd.testing.assert_frame_equal(before[1], after[1])
@@ -158,7 +160,7 @@ def test_scoped_user_has_its_own_smaller_cache(first_sync, agent_sync: SyncRepor
                                                 admin_cache: Cache, cache_dir: Path) -> None:
     agent_cache = Cache.for_workspace(agent_workspace, cache_dir=cache_dir)
     assert agent_cache.path != admin_cache.path
-    assert agent_cache.workspace_id == admin_cache.workspace_id
+    assert agent_cache.workspace_id != admin_cache.workspace_id  # nothing shows they share a workspace
     agent_conversations, agent_messages, _ = agent_cache.frames()
     admin_conversations, admin_messages, _ = admin_cache.frames()
     assert 0 < len(agent_conversations) < len(admin_conversations)

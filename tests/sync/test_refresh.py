@@ -13,7 +13,7 @@ import pytest
 from ceox_api import Client, ServerError
 from ceox_sandbox.server import SandboxServer
 from dashboard.connection import Workspace
-from dashboard.sync import Cache, SyncError, SyncReport, cache_path, clear, fetch, mark_changed, sync, workspace_id_of
+from dashboard.sync import Cache, SyncError, SyncReport, cache_path, clear, fetch, mark_changed, sync
 from tests.sync.conftest import delete_conversations
 
 PASSWORD = "sync-test-2026"
@@ -74,6 +74,11 @@ def failing_client(sandbox: SandboxServer, token: str) -> Client:
     return Client(sandbox.api_url, token=token, use_env=False, max_retries=0)
 
 
+def beyond_recent(report: SyncReport) -> frozenset[int]:
+    """The threads fetched for another reason than a recent last message (the safety window)."""
+    return report.fetched_ids - report.recent_ids
+
+
 def singles(conversations: pd.DataFrame, status: str | None = None) -> pd.DataFrame:
     """One-to-one conversations outside the VIP inbox (which the tests leave alone)."""
     chosen = ~conversations["is_group"] & (conversations["inbox_id"] != VIP)
@@ -99,8 +104,8 @@ def test_refresh_fetches_exactly_the_threads_that_changed(admin: Client, admin_c
     report = admin_cache.refresh(admin)
 
     expected = {*map(int, inbound["id"]), int(to_solve.id), int(to_reopen.id), int(unread.id)}
-    assert report.fetched_ids == expected
-    assert (report.changed, report.fetched, report.new, report.marked, report.removed) == (6, 6, 0, 0, 0)
+    assert beyond_recent(report) == expected
+    assert (report.changed, report.new, report.marked, report.removed) == (6, 0, 0, 0)
     after_conversations, after, _ = admin_cache.frames()
     rows = after_conversations.set_index("id")
     counts_before = before.groupby("conversation_id").size()
@@ -121,8 +126,8 @@ def test_refresh_fetches_exactly_the_threads_that_changed(admin: Client, admin_c
 def test_a_new_conversation_appears(admin: Client, admin_cache: Cache, conversations: pd.DataFrame) -> None:
     sent = admin.sandbox.inbound(device_id=2, from_="+6289900000001", name="Pelanggan Baru", body="Halo")
     report = admin_cache.refresh(admin)
-    assert (report.new, report.changed, report.fetched) == (1, 0, 1)
-    assert report.fetched_ids == {sent.conversation_id}
+    assert (report.new, report.changed) == (1, 0)
+    assert beyond_recent(report) == {sent.conversation_id}
     after, messages, _ = admin_cache.frames()
     assert len(after) == len(conversations) + 1
     row = after.set_index("id").loc[sent.conversation_id]
@@ -134,13 +139,12 @@ def test_a_new_conversation_appears(admin: Client, admin_cache: Cache, conversat
 
 def test_mark_changed_forces_a_refetch_once(admin: Client, admin_cache: Cache, conversations: pd.DataFrame) -> None:
     ids = [int(i) for i in conversations["id"].iloc[[0, -1]]]
-    assert admin_cache.workspace_id == workspace_id_of(admin.base_url)
     # As the webhook receiver does: by workspace, for every cache of it; unknown ids are dropped.
     assert mark_changed(admin_cache.workspace_id, [*ids, 10**9], cache_dir=admin_cache.path.parent) >= 1
     report = admin_cache.refresh(admin)
-    assert report.fetched_ids == set(ids)
+    assert beyond_recent(report) == set(ids)
     assert (report.marked, report.changed, report.new) == (2, 0, 0)
-    assert admin_cache.refresh(admin).fetched == 0
+    assert beyond_recent(admin_cache.refresh(admin)) == set()
 
 
 def test_a_mark_made_during_a_refresh_is_kept_for_the_next(admin: Client, admin_cache: Cache,
@@ -152,9 +156,9 @@ def test_a_mark_made_during_a_refresh_is_kept_for_the_next(admin: Client, admin_
         if done == 0:
             assert admin_cache.mark_changed([int(marked.id)])
 
-    assert admin_cache.refresh(admin, on_progress=mark_meanwhile).fetched_ids == {changed.id}
+    assert beyond_recent(admin_cache.refresh(admin, on_progress=mark_meanwhile)) == {changed.id}
     report = admin_cache.refresh(admin)
-    assert report.fetched_ids == {marked.id} and report.marked == 1
+    assert beyond_recent(report) == {marked.id} and report.marked == 1
 
 
 def test_deleted_conversations_are_removed_with_their_messages(sandbox: SandboxServer, admin: Client,
@@ -163,7 +167,7 @@ def test_deleted_conversations_are_removed_with_their_messages(sandbox: SandboxS
     gone = int(singles(conversations)["id"].iloc[5])
     delete_conversations(sandbox, "id = ?", (gone,))
     report = admin_cache.refresh(admin)
-    assert report.removed_ids == {gone} and report.removed == 1 and report.fetched == 0
+    assert report.removed_ids == {gone} and report.removed == 1 and beyond_recent(report) == set()
     after, messages, _ = admin_cache.frames()
     assert gone not in set(after["id"]) and gone not in set(messages["conversation_id"])
     assert len(after) == len(conversations) - 1
@@ -182,7 +186,7 @@ def test_conversations_out_of_scope_now_are_removed(sandbox: SandboxServer, admi
         admin.users.update(user_id, inbox_ids=[VIP])
         report = cache.refresh(client)
 
-    assert report.removed_ids == billing and report.fetched == 0
+    assert report.removed_ids == billing and beyond_recent(report) == set()
     after, messages, _ = cache.frames()
     vip_ids = set(conversations.loc[conversations["inbox_id"] == VIP, "id"])
     assert set(after["id"]) == vip_ids and set(messages["conversation_id"]) <= vip_ids
@@ -211,7 +215,7 @@ def test_two_concurrent_refreshes_give_the_result_of_one(sandbox: SandboxServer,
     assert not errors and len(reports) == 2
     total = len(vip_reference[0])
     # One fetched everything; the other waited for it, then found nothing left to fetch.
-    assert sorted(r.fetched for r in reports) == [0, total]
+    assert sorted(r.fetched - r.recent for r in reports) == [0, total]
     assert [r.conversations for r in reports] == [total, total]
     conversations, messages, _ = Cache.for_client(vip, cache_dir=tmp_path).frames()
     pd.testing.assert_frame_equal(conversations, vip_reference[0])
@@ -247,7 +251,7 @@ def test_failed_threads_are_fetched_by_the_next_refresh(sandbox: SandboxServer, 
     assert len(cache.frames()[0]) == partial.fetched  # what was fetched is saved
 
     report = cache.refresh(vip)
-    assert report.fetched == partial.failed and report.new == partial.failed
+    assert report.fetched - report.recent == partial.failed and report.new == partial.failed
     assert cache.last_synced_at() == report.synced_at
     conversations, messages, _ = cache.frames()
     pd.testing.assert_frame_equal(conversations, vip_reference[0])
