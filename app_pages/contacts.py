@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import validation
 from ui import session
+from ui.plain_text import plain
 
 PAGE_SIZE = 50
 workspace = session.require()
@@ -24,7 +25,7 @@ with st.expander("Add a contact", icon=":material/person_add:",
         if st.form_submit_button("Add contact", disabled=not workspace.can("contacts.manage")):
             problem = validation.name(name) or validation.phone(phone)
             if problem:
-                st.error(problem)
+                st.error(plain(problem))
             else:
                 ok, message, contact = session.run_write(
                     "contact.create", phone.strip(),
@@ -33,7 +34,7 @@ with st.expander("Add a contact", icon=":material/person_add:",
                     session.invalidate()
                     st.success(f"Added contact #{contact.id}.")
                 else:
-                    st.error(message)
+                    st.error(plain(message))
 
 query = st.text_input("Search", placeholder="name or phone", max_chars=200).strip()
 contacts = session.read("contacts", q=query)  # the server searches names and phones

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.analytics import Filters, Missing, waiting_now
 from ui import analytics as ui
 from ui import session
+from ui.plain_text import plain
 
 REFRESH_SECONDS = 20
 
@@ -83,7 +84,8 @@ def board(filters: Filters, business: bool) -> None:
     local = now.astimezone(data.settings.zone)
     st.caption(f"Updated {local:%H:%M:%S} ({data.timezone}); refreshes every {REFRESH_SECONDS} seconds.")
     if problem:
-        st.warning(f"The last refresh failed, so this may be out of date: {problem}", icon=":material/sync_problem:")
+        st.warning(f"The last refresh failed, so this may be out of date: {plain(problem)}",
+                   icon=":material/sync_problem:")
 
 
 board(view.filters, view.business)

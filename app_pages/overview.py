@@ -8,6 +8,7 @@ from ceox_api.errors import CeoxError
 from dashboard.connection import Workspace
 from dashboard.feedback import explain_error
 from ui import session
+from ui.plain_text import plain
 
 workspace = session.require()
 st.title("Overview")
@@ -33,7 +34,7 @@ try:
     with workspace.client() as client:
         conversations = client.conversations.list(status="all")
 except CeoxError as exc:
-    st.error(explain_error(exc), icon=":material/error:")
+    st.error(plain(explain_error(exc)), icon=":material/error:")
     st.stop()
 
 devices = session.read("devices")
@@ -54,7 +55,7 @@ if st.session_state.get("count_messages"):
         cards[4].metric("Messages", f"{_message_count(workspace.identity, ids, workspace):,}")
     except CeoxError as exc:
         cards[4].metric("Messages", "—")
-        st.warning(f"Messages could not be counted: {explain_error(exc)}")
+        st.warning(f"Messages could not be counted: {plain(explain_error(exc))}")
 else:
     cards[4].metric("Messages", "…", help="Press “Count messages”: it reads every conversation's thread.")
     if st.button("Count messages", icon=":material/functions:"):

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import conversations as chats
 from dashboard import validation
 from ui import session
+from ui.plain_text import plain
 
 SEND_VERSION = "send_form_version"
 LAST_SENT = "send_last_result"
@@ -58,7 +59,7 @@ if submitted:
                or (validation.name(contact_name, "Contact name") if contact_name.strip() else None)
                or problem or chats.check_body(body, attachment))
     if problem:
-        st.error(problem, icon=":material/error:")
+        st.error(plain(problem), icon=":material/error:")
     else:
         ok, message, result = session.run_write(
             "message.send", to.strip(),
@@ -71,4 +72,5 @@ if submitted:
             st.session_state[LAST_SENT] = {"message_id": result.message.id, "conversation_id": result.conversation_id}
             session.invalidate()
             st.rerun()
-        st.error(f"Not sent: {message} Your text and file are kept: send again when ready.", icon=":material/error:")
+        st.error(f"Not sent: {plain(message)} Your text and file are kept: send again when ready.",
+                 icon=":material/error:")

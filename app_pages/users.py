@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import users_import, users_table, validation
 from dashboard.editing import apply_editor_state, plan_changes
 from ui import session
+from ui.plain_text import plain
 from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_report, submit
 
 workspace = session.require()
@@ -105,7 +106,7 @@ with reset_col:
                 user = labels[chosen]
                 ok, message, _ = session.run_write(
                     "user.password_reset", user.email, lambda c: c.users.set_password(user.id, new_password))
-                (st.success if ok else st.error)(f"Password of {user.email} reset." if ok else message)
+                (st.success if ok else st.error)(f"Password of {plain(user.email)} reset." if ok else plain(message))
 
 with own_col:
     if workspace.kind == "token":
@@ -124,7 +125,7 @@ with own_col:
                     ok, message, _ = session.run_write(
                         "me.password", workspace.actor,
                         lambda c: c.me.change_password(current_password=current, new_password=new))
-                    (st.success if ok else st.error)("Your password was changed." if ok else message)
+                    (st.success if ok else st.error)("Your password was changed." if ok else plain(message))
 
 st.divider()
 st.subheader("Import from CSV")
@@ -138,7 +139,7 @@ if upload is not None:
         (pd.DataFrame(), [], "The file is larger than 1 MB: split it into several CSV files.")
         if len(data) > 1024 * 1024 else users_import.plan_import(data, server, roles, inboxes))
     if problem:
-        st.error(problem)
+        st.error(plain(problem))
     else:
         counts = preview["action"].value_counts().to_dict()
         st.write(", ".join(f"{counts.get(a, 0)} {a}" for a in ("create", "update", "unchanged", "invalid")))

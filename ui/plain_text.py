@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-X
+# Every ASCII punctuation mark Markdown, GFM autolinks (@ in addresses) or Streamlit's own directives
+# (:red[...], :material/...:, $math$) give a meaning to; CommonMark shows an escaped one as itself.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&@])")
 
 
 def plain(text: object) -> str:

@@ -9,6 +9,7 @@ from dashboard import device_history
 from dashboard.connection import Workspace
 from dashboard.feedback import explain_error
 from ui import session
+from ui.plain_text import plain
 
 
 @st.cache_data(ttl=20, show_spinner=False, max_entries=200)
@@ -29,7 +30,7 @@ def show(workspace: Workspace | None) -> None:
             st.warning("Not connected.", icon=":material/link_off:")
             error = st.session_state.get(session.CONNECT_ERROR)
             if error:
-                st.caption(error)
+                st.caption(plain(error))
             return
         if workspace.demo:
             st.markdown(":orange-badge[DEMO WORKSPACE]")
@@ -39,9 +40,9 @@ def show(workspace: Workspace | None) -> None:
             st.text(f"Role: {workspace.role_name}")
         healthy, detail = _health(workspace.identity, workspace)
         if healthy:
-            st.success(detail, icon=":material/cloud_done:")
+            st.success(plain(detail), icon=":material/cloud_done:")
         else:
-            st.error(detail, icon=":material/cloud_off:")
+            st.error(plain(detail), icon=":material/cloud_off:")
         if st.button("Switch workspace", icon=":material/swap_horiz:", width="stretch"):
             st.switch_page("app_pages/connect.py")
         if st.button("Disconnect", icon=":material/logout:", width="stretch"):
