@@ -13,6 +13,7 @@ from ceox_api.errors import CeoxError
 from dashboard import device_history
 from dashboard.feedback import explain_error
 from ui import session
+from ui.plain_text import plain
 
 REFRESH = "20s"
 STATE_COLOURS = alt.Scale(domain=["connected", "disconnected"], range=["#16a34a", "#dc2626"])
@@ -74,7 +75,7 @@ def live() -> None:
             statuses = client.wa.status()
         devices, inboxes = session.fetch("devices"), session.fetch("inboxes")
     except CeoxError as exc:
-        st.error(explain_error(exc), icon=":material/error:")
+        st.error(plain(explain_error(exc)), icon=":material/error:")
         return
     device_history.record(workspace.workspace_id, statuses, now)
     frame = device_history.status_frame(statuses, devices, inboxes, now)

@@ -39,6 +39,7 @@ from dashboard.connection import Workspace
 from dashboard.device_history import relative_time
 from dashboard.feedback import explain_error
 from dashboard.sync import Cache, CacheInfo, SyncError, SyncReport
+from ui.plain_text import plain
 
 CONVERSATIONS_PAGE = "conversations"  # url path of app_pages/conversations.py; it opens ?conversation=<id>
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -105,12 +106,12 @@ def run_sync(workspace: Workspace, cache: Cache, *, cold: bool) -> SyncReport | 
         except SyncError as exc:
             st.session_state[_flag("sync_failed", workspace)] = True
             status.update(label="Sync incomplete", state="error", expanded=True)
-            st.warning(f"{exc} Figures below use what was fetched.", icon=":material/sync_problem:")
+            st.warning(f"{plain(str(exc))} Figures below use what was fetched.", icon=":material/sync_problem:")
             return exc.report
         except CeoxError as exc:
             st.session_state[_flag("sync_failed", workspace)] = True
             status.update(label="Sync failed", state="error", expanded=True)
-            st.error(explain_error(exc), icon=":material/error:")
+            st.error(plain(explain_error(exc)), icon=":material/error:")
             return None
         st.session_state.pop(_flag("sync_failed", workspace), None)
         changed = f"{report.fetched:,} conversation threads fetched"
@@ -837,7 +838,8 @@ def settings_panel(workspace: Workspace) -> None:
     problems = st.session_state.get(SETTINGS_ERRORS)
     with st.expander("Settings: timezone, business hours, targets", icon=":material/tune:", expanded=bool(problems)):
         if problems:
-            st.error("The settings were not saved:\n" + "\n".join(f"- {p}" for p in problems), icon=":material/error:")
+            st.error("The settings were not saved:\n" + "\n".join(f"- {plain(p)}" for p in problems),
+                     icon=":material/error:")
         original = _hours_frame(saved)
         with st.form("analytics_settings_form", border=False):
             browser = st.context.timezone or "UTC"
