@@ -1,1 +1,1 @@
-"""A local server that behaves like the CEOX WhatsApp API (reference/CONTRACT.md), for demos and tests."""
+"""A local server that behaves like the CEOX WhatsApp API (docs/contract.md), for demos and tests."""

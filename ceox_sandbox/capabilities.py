@@ -1,4 +1,4 @@
-"""The capabilities a role can hold (CONTRACT.md, "Capabilities")."""
+"""The capabilities a role can hold (docs/contract.md, "Capabilities")."""
 
 CAPABILITIES: dict[str, str] = {
     "chats.send": "Send messages, mark conversations read, solve and reopen them",

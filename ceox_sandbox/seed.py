@@ -1,6 +1,6 @@
 """A deterministic demo workspace: devices, inboxes, roles, users, contacts and 90 days of traffic.
 
-The traffic is shaped so that every analytics pattern (ANALYTICS.md) has something to show: office
+The traffic is shaped so that every analytics pattern (docs/metrics.md) has something to show: office
 hours and weekends in Asia/Jakarta time, agents with clearly different reply speeds, several cycles
 per conversation, solved and reopened conversations, unanswered chats, group chats, media,
 outbound-initiated cycles and API sends. Everything comes from one `random.Random(SEED)` and from

@@ -21,7 +21,7 @@ from dashboard.connection import Workspace
 from dashboard.outbound import same_origin_url
 
 MIB = 1024 * 1024
-# WhatsApp's media limits (CONTRACT.md, "Behaviour"): 16 MiB for images, audio and video, 100 MiB for documents.
+# WhatsApp's media limits (docs/contract.md, "Behaviour"): 16 MiB for images, audio and video, 100 MiB for documents.
 LIMITS = {"image": 16 * MIB, "audio": 16 * MIB, "video": 16 * MIB, "sticker": 16 * MIB, "document": 100 * MIB}
 # The types WhatsApp delivers, by kind.
 ALLOWED_TYPES = {

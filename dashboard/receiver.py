@@ -44,7 +44,7 @@ EVENT = "message.received"  # the one documented event type
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 LOOPBACK = ("127.0.0.1", "localhost")
 
-# The documented `message.received` payload (CONTRACT.md, "Webhook delivery"): field -> type.
+# The documented `message.received` payload (docs/contract.md, "Webhook delivery"): field -> type.
 PAYLOAD_FIELDS: dict[str, type] = {
     "event": str, "conversation_id": int, "from": str, "name": str, "wa_message_id": str, "body": str,
     "media_type": str, "media_url": str, "is_group": bool, "timestamp": str,

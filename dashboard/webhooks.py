@@ -1,6 +1,6 @@
 """Webhooks: sending a test event from the dashboard, remembering the results, and each webhook's health.
 
-A test event is the documented `message.received` payload (CONTRACT.md, "Webhook delivery") with the
+A test event is the documented `message.received` payload (docs/contract.md, "Webhook delivery") with the
 headers real deliveries carry, POSTed from this machine. Its result, and the sandbox's delivery log
 when there is one, give each webhook a health state.
 """

@@ -1,4 +1,4 @@
-"""Conversation analytics (shared/reference/ANALYTICS.md): pure pandas/numpy, no streamlit.
+"""Conversation analytics (docs/metrics.md): pure pandas/numpy, no streamlit.
 
     settings        AnalyticsSettings (timezone, BusinessHours, Targets, session gap), JSON-able
     business_hours  BusinessClock: vectorised business seconds between instants

@@ -1,6 +1,6 @@
 """Cycles: the single table every analytics card, chart, table and CSV is computed from.
 
-`build_cycles` splits each conversation's messages into cycles (ANALYTICS.md, "Cycle"): a new cycle
+`build_cycles` splits each conversation's messages into cycles (docs/metrics.md, "Cycle"): a new cycle
 at the conversation's first message, after a silence longer than the session gap, and at the first
 message after the conversation's `solved_at`. Each cycle carries its first response time, state,
 resolution time and message counts, with wall-clock and business-hours values; reply times go to a

@@ -1,4 +1,4 @@
-"""Metrics over the cycle tables (ANALYTICS.md), with filters, and the drill-down behind each number.
+"""Metrics over the cycle tables (docs/metrics.md), with filters, and the drill-down behind each number.
 
 Every function takes a `Cycles` (from `build_cycles`), `Filters` and, for durations, `business`
 (False: wall-clock values, True: business-hours values). A cycle belongs to the local day/week in

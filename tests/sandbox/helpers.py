@@ -29,7 +29,7 @@ SALES, SUPPORT, BILLING, VIP = 1, 2, 3, 4
 DISCONNECTED_DEVICE = 3
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")  # RFC 3339, UTC, with Z
 
-# The contract's objects ("Objects" in CONTRACT.md): exactly these fields.
+# The contract's objects ("Objects" in docs/contract.md): exactly these fields.
 CONVERSATION = {"id", "contact_id", "contact_name", "contact_phone", "is_group", "device_id", "device_name",
                 "device_phone", "inbox_id", "last_message", "last_message_at", "unread", "status", "created_at",
                 "solved_at"}
@@ -252,7 +252,7 @@ class Receiver:
         return self.requests
 
 
-# Every row of CONTRACT.md's endpoint table (paths under /api/v1) and of its sandbox-only table.
+# Every row of docs/contract.md's endpoint table (paths under /api/v1) and of its sandbox-only table.
 CONTRACT_ENDPOINTS = [
     ("GET", "/conversations"),
     ("GET", "/conversations/{id}/messages"),

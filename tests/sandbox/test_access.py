@@ -1,4 +1,4 @@
-"""Every capability rule of CONTRACT.md's table, and inbox scoping for user tokens."""
+"""Every capability rule of docs/contract.md's table, and inbox scoping for user tokens."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Authentication exactly as CONTRACT.md documents it: API keys, user tokens, sign-in, `GET /me`."""
+"""Authentication exactly as docs/contract.md documents it: API keys, user tokens, sign-in, `GET /me`."""
 
 from __future__ import annotations
 

@@ -232,7 +232,7 @@ def test_traffic_follows_jakarta_office_hours(store: Store) -> None:
 
 
 def test_agents_reply_at_clearly_different_speeds(store: Store, threads: dict[int, list[tuple]]) -> None:
-    """First responses per agent, as ANALYTICS.md defines them: the fastest and slowest medians are far apart."""
+    """First responses per agent, as docs/metrics.md defines them: the fastest and slowest medians are far apart."""
     groups = {conversation_id for (conversation_id,) in _rows(store, "SELECT id FROM conversations WHERE is_group")}
     responses: dict[int, list[float]] = defaultdict(list)
     for conversation_id, messages in threads.items():

@@ -1,4 +1,4 @@
-"""Every validation error CONTRACT.md names: 400 (or 404/409/413) with `{"error"}` naming what is wrong."""
+"""Every validation error docs/contract.md names: 400 (or 404/409/413) with `{"error"}` naming what is wrong."""
 
 from __future__ import annotations
 

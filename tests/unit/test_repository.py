@@ -1,0 +1,33 @@
+"""The repository stands on its own: nothing refers to files a person who clones it does not have."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTSIDE = re.compile(r"\.\./shared|shared/reference|CONTRACT\.md|ANALYTICS\.md")
+
+
+def tracked_files() -> list[Path]:
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.split()
+    return [ROOT / name for name in listed if (ROOT / name).is_file()]
+
+
+def test_nothing_refers_to_documents_outside_the_repository():
+    offenders = []
+    for path in tracked_files():
+        if path.suffix not in (".py", ".md", ".ipynb", ".toml", ".txt", ".cfg") or path == Path(__file__):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if OUTSIDE.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
+    assert offenders == []
+
+
+def test_the_documents_the_readme_links_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(((?!https?:)[^)#]+)\)", readme):
+        assert (ROOT / target).exists(), target
