@@ -195,6 +195,16 @@ def wait_for(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0
         time.sleep(interval)
 
 
+def holds(check: Callable[[], Any], duration: float, interval: float = 0.02) -> None:
+    """Poll `check` for `duration` seconds and fail the moment it turns false (something arrived that must
+    not have): "nothing else happens" checked all along, not once after a fixed sleep."""
+    deadline = time.monotonic() + duration
+    while time.monotonic() < deadline:
+        assert check(), f"stopped holding after {duration - (deadline - time.monotonic()):.2f} s: {check}"
+        time.sleep(interval)
+    assert check()
+
+
 def deliveries(sandbox: SandboxServer, webhook_id: int) -> list[dict]:
     with api(sandbox, root=True) as client:
         response = client.get("/sandbox/deliveries", params={"webhook_id": webhook_id})
