@@ -13,7 +13,6 @@ import time
 import pytest
 
 from dashboard import gate
-from tests.ui.conftest import private_data_dir  # noqa: F401 (autouse: the dashboard's files go to a temp dir)
 from tests.ui.test_gate import EVERYWHERE, PASSWORD, PASSWORD_HASH, _app, _assert_locked, _sign_in
 
 FAST_HASH = PASSWORD_HASH  # made at the cheapest cost a hash may have
