@@ -22,8 +22,17 @@ import httpx
 import pydantic
 
 from ceox_api._call import Call
+from ceox_api._pace import AdaptivePace
+from ceox_api._paging import Listing, PageWalk
 from ceox_api.assumptions import API_KEY_PREFIX, API_PREFIX, DEFAULT_BASE_URL
-from ceox_api.errors import CeoxError, RateLimited, ServerError, TransportError, error_from_response
+from ceox_api.errors import (
+    CeoxError,
+    IncompleteList,
+    RateLimited,
+    ServerError,
+    TransportError,
+    error_from_response,
+)
 
 T = TypeVar("T")
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
@@ -200,6 +209,7 @@ class BaseClient(Generic[H]):
             retry_after=response.headers.get("Retry-After"),
             method=call.method,
             path=call.url_path,
+            content_type=response.headers.get("Content-Type", ""),
         )
 
     def _transport_error(self, call: Call[Any], exc: httpx.RequestError) -> TransportError:
@@ -211,24 +221,46 @@ class BaseClient(Generic[H]):
             path=call.url_path,
         )
 
-    def _parse(self, call: Call[T], response: httpx.Response) -> T:
-        problem = None
+    def _body(self, call: Call[Any], response: httpx.Response) -> Any:
         try:
-            body = response.json() if response.content.strip() else None
+            return response.json() if response.content.strip() else None
         except ValueError:
-            body, problem = None, "the answer is not JSON"
-        if problem is None:
-            try:
-                return call.parse(body)
-            except pydantic.ValidationError as exc:
-                problem = _describe_invalid(exc)
-        # Raised outside the except blocks so the error chains no pydantic error holding the body.
-        raise CeoxError(
+            pass
+        raise self._unexpected(call, response.status_code, "the answer is not JSON")
+
+    def _result(self, call: Call[T], walk: PageWalk, status: int) -> T:
+        """The parsed answer; a paged list comes back as a `Listing` saying whether it is complete."""
+        try:
+            result = call.parse(walk.body())
+        except pydantic.ValidationError as exc:
+            problem = _describe_invalid(exc)
+        else:
+            if not walk.paged:
+                return result
+            if not walk.complete:
+                log.warning("%s %s: the service's list was read only in part", call.method, call.url_path)
+            if isinstance(result, list):
+                return Listing(result, total=walk.total, complete=walk.complete)  # type: ignore[return-value]
+            if walk.complete:
+                return result
+            raise IncompleteList(
+                "the service's list could not be read to its end", status=status, method=call.method,
+                path=call.url_path,
+            )
+        # Raised outside the except block so the error chains no pydantic error holding the body.
+        raise self._unexpected(call, status, problem)
+
+    @staticmethod
+    def _unexpected(call: Call[Any], status: int, problem: str) -> CeoxError:
+        return CeoxError(
             f"unexpected answer to {call.method} {call.url_path}: {problem}",
-            status=response.status_code,
+            status=status,
             method=call.method,
             path=call.url_path,
         )
+
+    def _walk(self, call: Call[Any], args: dict[str, Any]) -> PageWalk:
+        return PageWalk(args, self.base_url if not call.sandbox else self.sandbox_url)
 
     def _retry_delay(self, call: Call[Any], error: CeoxError, attempt: int) -> float | None:
         delay = self.retry.delay(call, error, attempt)
@@ -249,16 +281,25 @@ class SyncTransport(BaseClient[httpx.Client]):
         return httpx.Client(timeout=self.timeout, event_hooks=hooks)
 
     def _request(self, call: Call[T]) -> T:
+        args: dict[str, Any] | None = self._request_args(call)
+        walk = self._walk(call, args)
+        while args is not None:
+            response = self._send(call, args)
+            args = walk.follow(self._body(call, response), response)
+        return self._result(call, walk, response.status_code)
+
+    def _send(self, call: Call[Any], args: dict[str, Any]) -> httpx.Response:
+        """One request, retried as the policy allows; a successful response or the error."""
         attempt = 0
         while True:
             try:
-                response = self._http.request(**self._request_args(call))
+                response = self._http.request(**args)
             except httpx.RequestError as exc:
                 error = self._transport_error(call, exc)
             else:
                 status_error = self._status_error(call, response)
                 if status_error is None:
-                    return self._parse(call, response)
+                    return response
                 error = status_error
             delay = self._retry_delay(call, error, attempt)
             if delay is None:
@@ -310,8 +351,12 @@ class _Lanes(httpx.AsyncBaseTransport):
 
 
 class AsyncTransport(BaseClient[httpx.AsyncClient]):
-    # Enough lanes for fetch_threads' default concurrency.
+    # Enough lanes for fetch_threads' default concurrency, which is also the ceiling of `pace`.
     LANES = 16
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pace = AdaptivePace(ceiling=self.LANES)
 
     def _new_http(self) -> httpx.AsyncClient:
         hooks = {"request": [self._async_hook]} if self.request_hook else {}
@@ -322,17 +367,31 @@ class AsyncTransport(BaseClient[httpx.AsyncClient]):
         self.request_hook(request)
 
     async def _request(self, call: Call[T]) -> T:
+        args: dict[str, Any] | None = self._request_args(call)
+        walk = self._walk(call, args)
+        while args is not None:
+            response = await self._send(call, args)
+            args = walk.follow(self._body(call, response), response)
+        return self._result(call, walk, response.status_code)
+
+    async def _send(self, call: Call[Any], args: dict[str, Any]) -> httpx.Response:
+        """One request, retried as the policy allows, each attempt paced by `self.pace`."""
         attempt = 0
         while True:
+            started = await self.pace.acquire()
+            limited = False
             try:
-                response = await self._http.request(**self._request_args(call))
+                response = await self._http.request(**args)
             except httpx.RequestError as exc:
                 error = self._transport_error(call, exc)
             else:
                 status_error = self._status_error(call, response)
                 if status_error is None:
-                    return self._parse(call, response)
+                    return response
                 error = status_error
+                limited = isinstance(error, RateLimited)
+            finally:
+                self.pace.release(started, limited=limited)
             delay = self._retry_delay(call, error, attempt)
             if delay is None:
                 raise error

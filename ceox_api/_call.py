@@ -59,8 +59,10 @@ def nothing(body: Any) -> None:
 
 
 def one(model: type[M]) -> Callable[[Any], M]:
+    fields = frozenset(normalise_key(name) for name in model.model_fields)
+
     def parse(body: Any) -> M:
-        return model.model_validate(_unwrap_object(body))
+        return model.model_validate(_unwrap_object(body, fields))
 
     return parse
 
@@ -70,22 +72,27 @@ def many(model: type[M], key: str | None = None) -> Callable[[Any], list[M]]:
     wanted = {normalise_key(k) for k in ((key,) if key else ()) + LIST_KEYS}
 
     def parse(body: Any) -> list[M]:
+        body = _unwrap_object(body, frozenset())
         if isinstance(body, Mapping):
             body = next(
-                (v for k, v in body.items() if normalise_key(str(k)) in wanted and isinstance(v, list)),
+                (v for k, v in body.items() if normalise_key(str(k)) in wanted and isinstance(v, list | None)),
                 body,
             )
-        return _list_adapter(model).validate_python(body)
+        # `null` for an empty list is what a Go service sends for a nil slice.
+        return _list_adapter(model).validate_python([] if body is None else body)
 
     return parse
 
 
-def _unwrap_object(body: Any) -> Any:
-    """`{"data": {...}}` holding nothing else is an envelope around the object."""
-    if isinstance(body, Mapping) and len(body) == 1:
-        ((key, value),) = body.items()
-        if normalise_key(str(key)) in _WRAPPER_KEYS and isinstance(value, Mapping):
-            return value
+def _unwrap_object(body: Any, fields: frozenset[str]) -> Any:
+    """`{"data": {...}}` is an envelope around the object, beside paging or status fields, as long as
+    none of the other keys is one of the object's own `fields`."""
+    if not isinstance(body, Mapping):
+        return body
+    inner = [v for k, v in body.items() if normalise_key(str(k)) in _WRAPPER_KEYS and isinstance(v, Mapping)]
+    others = {normalise_key(str(k)) for k in body} - _WRAPPER_KEYS
+    if len(inner) == 1 and not others & fields:
+        return inner[0]
     return body
 
 

@@ -12,8 +12,9 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 from ceox_api.assumptions import CAPABILITY_KEY, ERROR_MESSAGE_KEYS
+from ceox_api.models import normalise_key
 
-# Long plain-text bodies (an HTML error page, say) are cut to keep messages readable.
+# Long plain-text bodies are cut to keep messages readable.
 _MAX_MESSAGE = 500
 
 
@@ -105,9 +106,11 @@ _BY_STATUS: dict[int, type[CeoxError]] = {
 }
 
 
-def error_from_response(status: int, body: str, *, retry_after: str | None, method: str, path: str) -> CeoxError:
+def error_from_response(
+    status: int, body: str, *, retry_after: str | None, method: str, path: str, content_type: str = ""
+) -> CeoxError:
     """The exception for an error answer, reading the message from any of the body shapes."""
-    message, capability = _read_error_body(body)
+    message, capability = _read_error_body(status, body, content_type)
     kind = _BY_STATUS.get(status, ServerError if status >= 500 else CeoxError)
     where = {"status": status, "method": method, "path": path}
     if kind is PermissionDenied:
@@ -117,6 +120,11 @@ def error_from_response(status: int, body: str, *, retry_after: str | None, meth
     return kind(message, **where)
 
 
+class IncompleteList(CeoxError):
+    """A paged list could not be read to its end (too many pages, too long, or a next page on another
+    address), where the caller cannot take a partial list."""
+
+
 def _reason(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -124,27 +132,62 @@ def _reason(status: int) -> str:
         return "Error"
 
 
-def _read_error_body(body: str) -> tuple[str, str | None]:
-    """(message, capability) from `{"error"}`, `{"message"}`, `{"detail"}` or plain text."""
+_MESSAGE_KEYS = tuple(normalise_key(key) for key in ERROR_MESSAGE_KEYS)
+_CAPABILITY_KEY = normalise_key(CAPABILITY_KEY)
+# Error bodies nest an object or two deep; deeper is not searched (a hostile body could nest forever).
+_MAX_DEPTH = 4
+
+
+def _read_error_body(status: int, body: str, content_type: str) -> tuple[str, str | None]:
+    """(message, capability) from a JSON error body in any key spelling and nesting, or plain text.
+
+    An HTML page (a gateway or proxy answering for the service) is summarised, never quoted.
+    """
+    text = body.strip()
+    if "html" in content_type.lower() or text[:1] == "<":
+        return f"the service's gateway answered {status} with a web page instead of an API answer", None
     try:
-        data = json.loads(body)
+        data = json.loads(text)
     except ValueError:
-        return _shorten(body.strip()), None
+        return _shorten(text), None
     if not isinstance(data, dict):
-        return _shorten(body.strip()), None
-    capability = data.get(CAPABILITY_KEY)
-    message = next((_message_text(data[key]) for key in ERROR_MESSAGE_KEYS if data.get(key)), _shorten(body.strip()))
-    return message, str(capability) if capability else None
+        return _shorten(text), None
+    capability = _find_capability(data, 0)
+    # A JSON body without a message says nothing worth quoting: the status line speaks alone.
+    return _message_text(data, 0), capability
 
 
-def _message_text(value: object) -> str:
-    """A message that may itself be nested: `{"error": {"message": ...}}` or FastAPI's detail list."""
+def _find_capability(value: object, depth: int) -> str | None:
+    if depth > _MAX_DEPTH:
+        return None
     if isinstance(value, dict):
-        for key in ERROR_MESSAGE_KEYS + ("msg",):
-            if value.get(key):
-                return _message_text(value[key])
+        for key, item in value.items():
+            if normalise_key(str(key)) == _CAPABILITY_KEY and isinstance(item, str | int) and str(item):
+                return _shorten(str(item))
+        children = list(value.values())
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    return next((found for child in children if (found := _find_capability(child, depth + 1))), None)
+
+
+def _message_text(value: object, depth: int) -> str:
+    """The message under the first message key, nested or listed (`{"error": {"message": ...}}`,
+    FastAPI's detail list, Laravel's `errors`); "" when there is none."""
+    if depth > _MAX_DEPTH:
+        return ""
+    if isinstance(value, dict):
+        by_key = {normalise_key(str(k)): v for k, v in value.items()}
+        for key in _MESSAGE_KEYS:
+            if by_key.get(key):
+                if found := _message_text(by_key[key], depth + 1):
+                    return found
+        return ""
     if isinstance(value, list):
-        return "; ".join(_message_text(item) for item in value)
+        return _shorten("; ".join(filter(None, (_message_text(item, depth + 1) for item in value[:5]))))
+    if isinstance(value, bool) or value is None:
+        return ""
     return _shorten(str(value))
 
 

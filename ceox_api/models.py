@@ -3,7 +3,8 @@
 The real service may differ from the contract's assumed field names, so every model accepts
 snake_case, camelCase and PascalCase keys (`device_id`, `deviceId`, `DeviceID`), ignores fields it
 does not know, treats `null` like a missing field and defaults every field but `id`. Timestamps
-with any offset or fraction become timezone-aware UTC datetimes.
+with any offset or fraction become timezone-aware UTC datetimes; "never" in any of its spellings
+(Go's zero time, "", 0) is missing. Omitted fields follow the rules in `ceox_api.assumptions`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, model_validator
 
+from ceox_api.assumptions import OMITTED_BOOLEAN, ZERO_TIME_PREFIXES
+
 
 def normalise_key(key: str) -> str:
     """`DeviceID`, `deviceId` and `device_id` all become `deviceid`."""
     return key.replace("_", "").replace("-", "").lower()
 
 
-def _blank_is_none(value: Any) -> Any:
-    return None if value == "" else value
+def _never_is_none(value: Any) -> Any:
+    """The ways a service says "no time" (assumptions.ZERO_TIME_PREFIXES, "", 0) read as missing."""
+    if isinstance(value, str) and (not value.strip() or value.startswith(ZERO_TIME_PREFIXES)):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == 0:
+        return None
+    return value
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -32,7 +40,7 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-Timestamp = Annotated[datetime | None, BeforeValidator(_blank_is_none), AfterValidator(_as_utc)]
+Timestamp = Annotated[datetime | None, BeforeValidator(_never_is_none), AfterValidator(_as_utc)]
 ConversationFilter = Literal["open", "solved", "all"]
 ConversationStatus = Literal["open", "solved"]
 UserStatus = Literal["online", "idle", "offline"]
@@ -155,7 +163,7 @@ class Webhook(CeoxModel):
     id: int
     url: str = ""
     events: list[str] = Field(default_factory=list)
-    active: bool = True
+    active: bool = OMITTED_BOOLEAN
     created_at: Timestamp = None
 
 
