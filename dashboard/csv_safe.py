@@ -1,6 +1,10 @@
 """CSV files a spreadsheet opens as data: every text cell that a spreadsheet would read as a formula
 (it starts with =, +, -, @, a tab or a carriage return) gets a leading apostrophe.
 
+Line breaks inside a cell are written as line feeds: a CSV writer whose lines end in a line feed does
+not quote a lone carriage return, which a spreadsheet reads as the end of the row, starting a new row
+with whatever follows it (CR then "=1" would become a row whose first cell is the formula =1).
+
 Every CSV export of the dashboard goes through `to_csv` (or `safe_frame` when it writes a header line
 of its own first), so no export can forget a column. An import reading our own export back takes the
 apostrophe off again with `unescape_cell`.
@@ -8,16 +12,19 @@ apostrophe off again with `unescape_cell`.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LINE_BREAK = re.compile(r"\r\n?")
 
 
 def safe_cell(value: object) -> object:
-    """The value, with a leading ' when it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """The value, with a leading ' when it is text a spreadsheet would run as a formula; line feeds only."""
+    if not isinstance(value, str):
+        return value
+    return _LINE_BREAK.sub("\n", "'" + value if value.startswith(FORMULA_START) else value)
 
 
 def unescape_cell(text: str) -> str:
@@ -32,7 +39,7 @@ def _safe_column(column: pd.Series) -> pd.Series:
     if isinstance(dtype, pd.StringDtype):
         # Vectorised for the large analytics exports; object columns may mix text with dates or lists.
         risky = column.str.startswith(FORMULA_START).fillna(False).astype(bool)
-        return column.where(~risky, "'" + column)
+        return column.where(~risky, "'" + column).str.replace(_LINE_BREAK, "\n", regex=True)
     return column.map(safe_cell, na_action="ignore")  # object and categorical columns, cell by cell
 
 
