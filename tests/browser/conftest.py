@@ -86,27 +86,10 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory, demo_port: int) -> I
            "CEOX_DATA_DIR": str(tmp_path_factory.mktemp("ceox-data"))}
     for name in ("CEOX_BASE_URL", "CEOX_API_KEY"):
         env.pop(name, None)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false",
-             # Source edits during a run would make Streamlit re-import modules, and cached reads of
-             # the old classes' objects then fail to pickle ("This app has encountered an error").
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process = start_streamlit(ROOT / "app.py", port, log, env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_serving(url, process, log)
         yield url
     finally:
         process.terminate()
@@ -114,6 +97,49 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory, demo_port: int) -> I
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def wait_for_script_run(page, timeout: float = 30_000) -> None:
+    """Wait until the page's script is not running (use content checks for what a rerun must show)."""
+    from playwright.sync_api import expect
+
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+
+
+def assert_no_exception(page) -> None:
+    """No uncaught exception reached the page once its script finished. With `showErrorDetails = "none"`
+    the page never shows a traceback's text, but Streamlit still draws its exception element (proven by
+    test_failure_checks.py), so that element is what is looked for."""
+    wait_for_script_run(page)
+    assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").all_inner_texts()
+
+
+def start_streamlit(script: Path, port: int, log: Path, env: dict[str, str]) -> subprocess.Popen:
+    """`streamlit run script` from the project root (so its .streamlit/config.toml applies), on `port`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false",
+             # Source edits during a run would make Streamlit re-import modules, and cached reads of
+             # the old classes' objects then fail to pickle ("This app has encountered an error").
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from ceox_api import Client
 from dashboard.navigation import CONNECT_PAGE, PAGES, allowed_pages
+from tests.browser.conftest import assert_no_exception, wait_for_script_run
 
 CELL_ID = re.compile(r"glide-cell-(\d+)-(\d+)")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -134,13 +135,6 @@ def open_page(page: Page, url: str, title: str) -> None:
     expect(heading).to_have_text(title)
 
 
-def wait_for_script_run(page: Page, timeout: float = 30_000) -> None:
-    """Wait until the page's script is not running (use content checks for what a rerun must show)."""
-    app = page.get_by_test_id("stApp")
-    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
-    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
-
-
 def save(page: Page, button: str, changes: int = 1) -> None:
     page.get_by_role("button", name=button).click()
     expect(page.get_by_text(re.compile(r"^Saved (the change|all \d+ changes)\.$"))).to_be_visible(timeout=30_000)
@@ -148,8 +142,7 @@ def save(page: Page, button: str, changes: int = 1) -> None:
 
 
 def assert_no_error_shown(page: Page) -> None:
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    assert "Traceback" not in page.content()
+    assert_no_exception(page)
 
 
 def expanded_nav(page: Page) -> Locator:

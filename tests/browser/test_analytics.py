@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.conftest import assert_no_exception
+
 FIRST_OPEN_MS = 180_000  # the first open syncs every thread of the demo workspace
 
 
@@ -93,4 +95,4 @@ def test_analytics_cards_drill_down_and_csv(jakarta_page: Page, dashboard_url: s
     rows = pd.read_csv(path, comment="#")
     assert len(rows) == card_cycles
     assert rows["messages_in"].sum() == messages_in
-    assert "Traceback" not in page.content()
+    assert_no_exception(page)

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ceox_api import Client
+from tests.browser.conftest import assert_no_exception
 
 XSS_NAME = "<img src=x onerror=alert(1)> **bold** [link](http://x)"
 STORED = re.compile(r"([\d,]+) event\(s\) stored")
@@ -52,7 +53,7 @@ def assert_no_markup(page: Page) -> None:
     """Nothing on the page was made into HTML or a link from the look-alike name."""
     assert page.locator('img[src="x"]').count() == 0
     assert page.locator('a[href="http://x"]').count() == 0
-    assert "Traceback" not in page.content()
+    assert_no_exception(page)
 
 
 def assert_literal(page: Page, text: str, where: str = '[data-testid="stText"]') -> None:
