@@ -18,7 +18,8 @@ if workspace.demo:
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=50)
-def _message_count(identity: str, conversation_ids: tuple[int, ...], _workspace: Workspace) -> int:
+def _message_count(identity: str, conversation_ids: tuple[int, ...], _workspace: Workspace) -> tuple[int, int]:
+    """(messages counted, conversations whose thread could not be read)."""
     progress = st.progress(0.0, text="Counting messages…")
 
     def report(done: int, total: int) -> None:
@@ -27,7 +28,7 @@ def _message_count(identity: str, conversation_ids: tuple[int, ...], _workspace:
     with _workspace.client() as client:
         threads = client.conversations.fetch_threads(list(conversation_ids), concurrency=16, on_progress=report)
     progress.empty()
-    return sum(len(messages) for messages in threads.values())
+    return sum(len(messages) for messages in threads.values()), len(threads.failed)
 
 
 try:
@@ -37,6 +38,7 @@ except CeoxError as exc:
     st.error(plain(explain_error(exc)), icon=":material/error:")
     st.stop()
 
+session.say_if_partial(conversations, "conversations")
 devices = session.read("devices")
 cards = st.columns(5)
 cards[0].metric("Conversations", f"{len(conversations):,}",
@@ -52,7 +54,11 @@ else:
 ids = tuple(c.id for c in conversations)
 if st.session_state.get("count_messages"):
     try:
-        cards[4].metric("Messages", f"{_message_count(workspace.identity, ids, workspace):,}")
+        counted, missing = _message_count(workspace.identity, ids, workspace)
+        cards[4].metric("Messages", f"{counted:,}" + ("+" if missing else ""))
+        if missing:
+            st.warning(f"{missing:,} of {len(ids):,} conversations could not be read, so the message count "
+                       "leaves them out. Try again later.", icon=":material/warning:")
     except CeoxError as exc:
         cards[4].metric("Messages", "—")
         st.warning(f"Messages could not be counted: {plain(explain_error(exc))}")

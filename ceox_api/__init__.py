@@ -8,11 +8,13 @@ Importing this package imports neither pandas nor streamlit; `to_frame` loads pa
 """
 
 from ceox_api._base import DEFAULT_TIMEOUT
+from ceox_api._paging import Listing, is_partial
 from ceox_api.client import AsyncClient, Client
 from ceox_api.errors import (
     AuthError,
     CeoxError,
     Conflict,
+    IncompleteList,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
@@ -56,7 +58,9 @@ __all__ = [
     "Device",
     "DeviceStatus",
     "Faults",
+    "IncompleteList",
     "Inbox",
+    "Listing",
     "LoginResult",
     "Me",
     "Message",
@@ -73,5 +77,6 @@ __all__ = [
     "ValidationError",
     "Webhook",
     "WebhookEvent",
+    "is_partial",
     "to_frame",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 import httpx
 
@@ -53,7 +53,8 @@ class Listing(list[T]):
         return f"{len(self):,} of {self.total:,}" if self.total is not None else f"{len(self):,} of more"
 
 
-def is_partial(value: object) -> bool:
+def is_partial(value: object) -> TypeGuard[Listing[Any]]:
+    """Whether `value` is a list the service gave only in part."""
     return isinstance(value, Listing) and not value.complete
 
 
@@ -99,9 +100,10 @@ class PageWalk:
         if args is None:
             if self.total is not None and self.total > len(self._items):
                 self.complete = False
+            self._paged = self._paged or not self.complete
             return None
         self._paged = True
-        key = str(httpx.URL(args["url"], params=args.get("params")))
+        key = str(httpx.URL(args["url"]).copy_merge_params(args.get("params") or {}))
         over = self._pages >= MAX_PAGES or time.monotonic() - self._started > MAX_LIST_SECONDS
         if key in self._seen or over:
             self.complete = False

@@ -21,10 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workspaces", type=int, default=1, metavar="N",
                         help="host N independent workspaces behind the one address (default 1); the first gets"
                              " the --seed, the others a small seed, each its own key; files beside --db")
+    parser.add_argument("--page-size", type=int, metavar="N",
+                        help="answer every list in pages of N, {items, total, next}, the next page asked for"
+                             " with ?cursor=<next> (default: whole lists)")
     args = parser.parse_args(argv)
     try:
         server = SandboxServer(db=args.db, seed=args.seed, api_key=args.api_key, latency_ms=args.latency_ms,
-                               host=args.host, port=args.port, workspaces=args.workspaces)
+                               host=args.host, port=args.port, workspaces=args.workspaces,
+                               page_size=args.page_size)
     except (OSError, ValueError) as exc:
         print(f"ceox_sandbox: {exc}", file=sys.stderr)
         return 2

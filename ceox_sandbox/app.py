@@ -7,6 +7,7 @@ from fastapi.openapi.utils import get_openapi
 
 from ceox_sandbox.errors import install_error_handlers
 from ceox_sandbox.faults import API_PREFIX
+from ceox_sandbox.paging import Pager
 from ceox_sandbox.routes import conversations, directory, inboxes, media, sandbox, team, webhooks
 from ceox_sandbox.state import Host
 
@@ -15,10 +16,13 @@ Authenticate with `Authorization: ceox_<key>` (API key, no Bearer) or `Authoriza
 (a user token from `POST /api/v1/auth/login`)."""
 
 
-def create_app(host: Host) -> FastAPI:
+def create_app(host: Host, page_size: int | None = None) -> FastAPI:
+    """`page_size`: answer lists in pages of that many (see paging.py); None answers them whole."""
     app = FastAPI(title="CEOX sandbox", version="1", description=DESCRIPTION)
     app.state.host = host
     install_error_handlers(app)
+    if page_size is not None:
+        app.middleware("http")(Pager(page_size).middleware)
     app.middleware("http")(host.faults.middleware)
     for module in (conversations, directory, webhooks, team, inboxes, media):
         app.include_router(module.router, prefix=API_PREFIX)

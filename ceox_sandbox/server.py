@@ -84,12 +84,13 @@ class SandboxServer:
     With `workspaces=N` it hosts N independent workspaces behind the one address: `api_keys[i]` is the
     API key of workspace i + 1 (`api_key` is `api_keys[0]`), `workspaces[i]` its state, and
     `sign_in_email(i, "agent")` one of its demo sign-ins (all with the demo password).
+    With `page_size=N` every list is answered in pages of N behind a cursor (see paging.py).
     """
 
     def __init__(self, db: str = ":memory:", seed: Literal["demo", "empty"] = "demo",
                  api_key: str | None = None, latency_ms: float = 0, host: str = "127.0.0.1",
                  port: int = 0, webhook_retry_delays: tuple[float, ...] = RETRY_DELAYS,
-                 workspaces: int = 1) -> None:
+                 workspaces: int = 1, page_size: int | None = None) -> None:
         if not 1 <= workspaces <= MAX_WORKSPACES:
             raise ValueError(f"workspaces must be a number from 1 to {MAX_WORKSPACES}")
         # Bind first: a taken port fails fast, before any seeding work.
@@ -115,7 +116,7 @@ class SandboxServer:
             raise
         self.state = self.workspaces[0]
         self.api_key = self.api_keys[0]
-        self.app = create_app(Host(self.workspaces, faults))
+        self.app = create_app(Host(self.workspaces, faults), page_size=page_size)
         self._server = _Server(uvicorn.Config(self.app, log_level="warning", access_log=False,
                                                      lifespan="off", timeout_graceful_shutdown=2))
         self._thread: threading.Thread | None = None

@@ -13,9 +13,18 @@ from urllib.parse import urlsplit
 
 from ceox_api import Client
 from ceox_api._base import Credential
-from ceox_api.errors import AuthError, CeoxError, NotFound, PermissionDenied, RequestRefused, TransportError
+from ceox_api.errors import (
+    AuthError,
+    CeoxError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    RequestRefused,
+    ServerError,
+    TransportError,
+)
 from ceox_api.models import Me
-from dashboard.outbound import OutboundPolicy, is_private_host
+from dashboard.outbound import OutboundPolicy, Unresolvable, is_private_host
 from dashboard.tenants import Identity, identify
 
 PUBLISHED_BASE_URL = "https://api-wa.fantecno.net/api/v1"
@@ -122,7 +131,7 @@ def check_api_key(api_key: str) -> str:
         raise ConnectError("Paste the API key.")
     if key.lower().startswith("bearer "):
         raise ConnectError("Paste the key alone: API keys are sent without “Bearer”.")
-    if not key.startswith("ceox_") or len(key) < 10 or any(ch.isspace() for ch in key):
+    if not key.startswith("ceox_") or len(key) < 10 or not key.isascii() or any(ch.isspace() for ch in key):
         raise ConnectError("That does not look like a CEOX API key: keys start with ceox_ and have no spaces.")
     return key
 
@@ -134,7 +143,7 @@ NO_API_HERE = "No CEOX API answered at that address. Check the base URL (it ends
 
 def explain(exc: Exception, *, reveal: bool = True) -> str:
     """A sentence saying why a connection failed and what to try; `reveal=False` hides which step failed."""
-    if isinstance(exc, RequestRefused):
+    if isinstance(exc, RequestRefused) and (reveal or not isinstance(exc, Unresolvable)):
         return exc.message
     if not reveal and not isinstance(exc, AuthError):
         return NO_API_HERE
@@ -147,6 +156,12 @@ def explain(exc: Exception, *, reveal: bool = True) -> str:
         if "timeout" in text or "timed out" in text:
             return "The server did not answer in time. Check the address, or try again."
         return "The server could not be reached. Check the address and your network."
+    if isinstance(exc, ServerError):
+        # The address is right (a server answered for it); what is behind it is failing.
+        return (f"The service is failing right now (it answered {exc.status}): the address and credential may "
+                "well be right. Try again in a few minutes.")
+    if isinstance(exc, RateLimited):
+        return "The service is rate limiting requests: wait a moment and try again."
     if isinstance(exc, (NotFound, CeoxError)):
         return "That address answered, but not like a CEOX API. Check the base URL (it ends in /api/v1)."
     return "The server's answer could not be read as a CEOX API."

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from ceox_api import Client
+from ceox_api import is_partial
 from ceox_api.errors import CeoxError
 from dashboard import audit
 from dashboard.connection import PUBLISHED_BASE_URL, ConnectError, Workspace, connect
@@ -154,13 +155,27 @@ def fetch(name: str, **params: Any) -> Any:
     return _cached_read(workspace.identity, name, tuple(sorted(params.items())), workspace)
 
 
+# What a partial list holds, for "Showing the first 50 of 2,495 …".
+_LIST_NOUNS = {"wa_status": "device statuses", "inbox_members": "members", "messages": "messages of this thread",
+               "deliveries": "webhook deliveries", "api_keys": "API keys"}
+
+
+def say_if_partial(listed: object, what: str) -> None:
+    """A list the service gave only in part says so, rather than passing for the whole."""
+    if is_partial(listed):
+        st.warning(f"Showing the first {listed.shown_of} {what}: the service holds more than the dashboard "
+                   "could read, so counts and totals here are incomplete.", icon=":material/warning:")
+
+
 def read(name: str, **params: Any) -> Any:
-    """`fetch`, but on failure a clear message and the page stops."""
+    """`fetch`, but on failure a clear message and the page stops; a partial list says so."""
     try:
-        return fetch(name, **params)
+        result = fetch(name, **params)
     except CeoxError as exc:
         st.error(plain(explain_error(exc)), icon=":material/error:")
         st.stop()
+    say_if_partial(result, _LIST_NOUNS.get(name, name))
+    return result
 
 
 def invalidate() -> None:

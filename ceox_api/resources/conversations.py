@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from ceox_api._call import Call, given, many, nothing, one
 from ceox_api.assumptions import LIMIT_PARAM, OFFSET_PARAM
+from ceox_api.errors import AuthError, CeoxError, PermissionDenied
 from ceox_api.models import Conversation, ConversationFilter, ConversationStatus, Message
 from ceox_api.resources._resource import Async, Mode, Resource, Sync, endpoint
 from ceox_api.resources.messages import encode_media
@@ -84,44 +85,65 @@ def _status_call(conversation_id: int, status: ConversationStatus) -> Call[Conve
     )
 
 
+class Threads(dict[int, list[Message]]):
+    """Threads by conversation id; `failed` holds the conversations whose thread could not be read
+    (after the client's retries), with the reason, so that one bad thread never sinks the others."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed: dict[int, CeoxError] = {}
+
+
+# Failures that concern every thread alike: going on would only repeat them.
+_STOPS_ALL = (AuthError, PermissionDenied)
+
+
 class AsyncConversations(Conversations[Async]):
     async def fetch_threads(
         self, conversation_ids: Iterable[int], *, concurrency: int = 16, on_progress: Progress | None = None
-    ) -> dict[int, list[Message]]:
-        """The threads of many conversations, at most `concurrency` requests at a time.
+    ) -> Threads:
+        """The threads of many conversations, at most `concurrency` requests at a time (fewer when the
+        service pushes back: see `ceox_api._pace`).
 
-        `on_progress(done, total)` is called after each thread arrives. The first error cancels the
-        rest and is raised.
+        `on_progress(done, total)` is called after each thread arrives or fails. A thread that fails
+        lands in the result's `failed`; only a refused credential (401, 403) cancels the rest and is
+        raised.
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         ids = list(dict.fromkeys(conversation_ids))
         gate = asyncio.Semaphore(concurrency)
+        result = Threads()
         done = 0
 
-        async def fetch(conversation_id: int) -> tuple[int, list[Message]]:
+        async def fetch(conversation_id: int) -> None:
             nonlocal done
             async with gate:
-                thread = await self.messages(conversation_id)
+                try:
+                    result[conversation_id] = await self.messages(conversation_id)
+                except _STOPS_ALL:
+                    raise
+                except CeoxError as exc:
+                    result.failed[conversation_id] = exc
             done += 1
             if on_progress:
                 on_progress(done, len(ids))
-            return conversation_id, thread
 
         tasks = [asyncio.ensure_future(fetch(conversation_id)) for conversation_id in ids]
         try:
-            return dict(await asyncio.gather(*tasks))
+            await asyncio.gather(*tasks)
         except BaseException:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        return result
 
 
 class SyncConversations(Conversations[Sync]):
     def fetch_threads(
         self, conversation_ids: Iterable[int], *, concurrency: int = 16, on_progress: Progress | None = None
-    ) -> dict[int, list[Message]]:
+    ) -> Threads:
         """The async `fetch_threads`, for sync code such as a Streamlit page.
 
         It runs in a fresh event loop on a fresh connection pool: in this thread, or in a worker
@@ -130,7 +152,7 @@ class SyncConversations(Conversations[Sync]):
         # Imported here: the client module builds this resource.
         from ceox_api.client import AsyncClient
 
-        async def fetch() -> dict[int, list[Message]]:
+        async def fetch() -> Threads:
             async with self._client._twin(AsyncClient) as twin:
                 return await twin.conversations.fetch_threads(
                     conversation_ids, concurrency=concurrency, on_progress=on_progress

@@ -48,6 +48,10 @@ _INSERT_THREAD = (f"INSERT OR REPLACE INTO threads ({', '.join(store.THREAD_COLU
                   f" VALUES ({', '.join('?' * len(store.THREAD_COLUMNS))})")
 
 
+# A failed refresh names this many of the conversations it could not fetch.
+MISSING_NAMED = 10
+
+
 class SyncError(Exception):
     """A refresh that did not complete. What it did fetch is saved; `report` says how far it got."""
 
@@ -206,8 +210,12 @@ class Cache:
             raise threads.fatal
         if threads.failed:
             first = next(iter(threads.failed.values()))
+            missing = sorted(threads.failed)
+            named = ", ".join(map(str, missing[:MISSING_NAMED])) + (
+                f" and {len(missing) - MISSING_NAMED:,} more" if len(missing) > MISSING_NAMED else "")
             raise SyncError(f"{report.failed} of {len(plan.to_fetch)} conversations could not be fetched "
-                            f"({first}); the others are saved and the next refresh tries again", report) from first
+                            f"({first}); the others are saved and the next refresh tries again. Missing: "
+                            f"conversation {named}", report) from first
         return report
 
     def mark_changed(self, conversation_ids: Iterable[int]) -> bool:

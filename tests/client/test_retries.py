@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from ceox_api import NotFound, RateLimited, ServerError, TransportError
+from ceox_api import AuthError, NotFound, RateLimited, ServerError, TransportError
 from ceox_api._base import RetryPolicy
 from ceox_api._call import Call, nothing
 from tests.client.helpers import Recorder, mock_async_client, mock_client
@@ -170,18 +170,32 @@ async def test_fetch_threads_bounds_concurrency_and_reports_progress() -> None:
     assert progress == [(done, 40) for done in range(1, 41)]
 
 
-async def test_fetch_threads_raises_the_first_error_and_cancels_the_rest() -> None:
+async def test_fetch_threads_reports_a_failed_thread_and_reads_the_others() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        conversation_id = int(request.url.path.split("/")[-2])
+        if conversation_id == 3:
+            return httpx.Response(404, json={"error": "no conversation 3"})
+        return httpx.Response(200, json=[{"id": conversation_id}])
+
+    async with mock_async_client(handler) as client:
+        threads = await client.conversations.fetch_threads(range(1, 101), concurrency=5)
+    assert sorted(threads) == [i for i in range(1, 101) if i != 3]
+    assert list(threads.failed) == [3]
+    assert isinstance(threads.failed[3], NotFound)
+
+
+async def test_fetch_threads_stops_on_a_refused_credential() -> None:
     started: list[int] = []
 
     async def handler(request: httpx.Request) -> httpx.Response:
         conversation_id = int(request.url.path.split("/")[-2])
         started.append(conversation_id)
         if conversation_id == 3:
-            return httpx.Response(404, json={"error": "no conversation 3"})
+            return httpx.Response(401, json={"error": "revoked"})
         await asyncio.sleep(0.05)
         return httpx.Response(200, json=[])
 
     async with mock_async_client(handler) as client:
-        with pytest.raises(NotFound):
+        with pytest.raises(AuthError):
             await client.conversations.fetch_threads(range(1, 101), concurrency=5)
     assert len(started) < 100
