@@ -125,7 +125,7 @@ def decide(address: str | None, *, server_credential: bool, auth: Mapping | None
         else:
             return Gate("password", password_hash=str(encoded), trusted_proxy=gate.get("trusted_proxy") is True)
     public = gate.get("public")
-    if public not in (None, True, False):
+    if public is not None and not isinstance(public, bool):
         problems.append("[gate] public must be true or false")
     elif public is True and server_credential:
         problems.append("[gate] public = true would open the server's API key to anyone: remove the key "
