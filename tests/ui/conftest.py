@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from ceox_sandbox.server import SandboxServer
@@ -56,3 +57,14 @@ def markdown_texts(at: AppTest) -> list[str]:
     walk(at.main)
     walk(at.sidebar)
     return found
+
+
+_COMMONMARK = MarkdownIt("commonmark")
+
+
+def as_read(markdown: str) -> str:
+    """The words a reader sees of a Markdown text (escapes resolved, emphasis and tags dropped):
+    literal checks of messages that escape the service's or a user's text."""
+    return "".join(child.content if child.type in ("text", "code_inline") else "\n"
+                   for token in _COMMONMARK.parse(markdown) for child in token.children or []
+                   if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
