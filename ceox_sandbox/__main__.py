@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"ceox_sandbox: {exc}", file=sys.stderr)
         return 2
+    if server.reachable_from_other_machines:
+        print(f"ceox_sandbox: warning: listening on {args.host}, reachable from other machines. This is a test"
+              " server: its demo sign-ins share a published password, its webhooks post to any address a key"
+              " holder gives, and it runs without TLS. Use --host 127.0.0.1 unless that is what you want.",
+              file=sys.stderr, flush=True)
     print(f"CEOX sandbox at {server.api_url}", flush=True)
     print(f"API key: {server.api_key}", flush=True)
     for number, key in enumerate(server.api_keys[1:], 2):

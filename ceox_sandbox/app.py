@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from ceox_sandbox.body_limit import BodyLimit
 from ceox_sandbox.errors import install_error_handlers
 from ceox_sandbox.faults import API_PREFIX
 from ceox_sandbox.paging import Pager
@@ -24,6 +25,7 @@ def create_app(host: Host, page_size: int | None = None) -> FastAPI:
     if page_size is not None:
         app.middleware("http")(Pager(page_size).middleware)
     app.middleware("http")(host.faults.middleware)
+    app.add_middleware(BodyLimit, host=host)  # added last, so it runs first: before faults and routes
     for module in (conversations, directory, webhooks, team, inboxes, media):
         app.include_router(module.router, prefix=API_PREFIX)
     # media_url is relative ("/media/ab12.jpg"), so it is also served from the host root.

@@ -40,7 +40,9 @@ def describe_validation_errors(errors: list[dict]) -> str:
     """One readable sentence from pydantic's error list, naming each bad field."""
     parts = []
     for err in errors[:5]:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):  # where the field was, not its name
+            loc = loc[1:]
         field = ".".join(loc)
         kind = err.get("type", "")
         if kind == "json_invalid":

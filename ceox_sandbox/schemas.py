@@ -15,6 +15,11 @@ E164 = re.compile(r"^\+[1-9][0-9]{6,14}\Z")  # ASCII digits only; \Z, not $, whi
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 EVENTS = ("message.received",)
+MAX_EVENTS = 20  # a list of event names, repeats allowed; more than this is not a subscription
+# The base64 of the largest legal media (a 100 MiB document). Longer media is refused with 413 by
+# messaging.decode_media, as the contract says for oversized media; the request body limit
+# (body_limit.MEDIA_LIMIT) keeps anything much longer from being read at all.
+MAX_MEDIA_BASE64 = 4 * -(-100 * 1024 * 1024 // 3)
 
 
 def _no_control_characters(value: str) -> str:
@@ -71,6 +76,7 @@ Password = Annotated[str, Field(min_length=8, max_length=1024)]
 Color = Annotated[str, Field(max_length=7), AfterValidator(_color)]
 Description = Annotated[str, Field(max_length=1000), AfterValidator(_no_control_characters)]
 MessageText = Annotated[str, Field(max_length=65536)]
+Base64Media = Annotated[str, Field(json_schema_extra={"maxLength": MAX_MEDIA_BASE64})]
 Capabilities = Annotated[list[str], Field(max_length=64), AfterValidator(_capabilities)]
 UserStatus = Literal["online", "idle", "offline"]
 ConversationStatus = Literal["open", "solved"]
@@ -92,7 +98,7 @@ class LoginBody(RequestBody):
 class ConversationMessageBody(RequestBody):
     """`POST /conversations/{id}/messages`: PascalCase, as documented."""
     Body: MessageText = ""
-    MediaBase64: str = ""
+    MediaBase64: Base64Media = ""
     MediaMime: Annotated[str, Field(max_length=255)] = ""
     MediaFilename: Annotated[str, Field(max_length=255)] = ""
     ReplyTo: Annotated[str, Field(max_length=128)] = ""
@@ -109,14 +115,14 @@ class SendBody(RequestBody):
     device_id: Id | None = None
     from_: Annotated[str, Field(alias="from", max_length=64)] = ""
     name: Annotated[str, Field(max_length=200)] = ""
-    media_base64: str = ""
+    media_base64: Base64Media = ""
     media_mime: Annotated[str, Field(max_length=255)] = ""
     media_filename: Annotated[str, Field(max_length=255)] = ""
 
 
 class WebhookBody(RequestBody):
     url: Annotated[str, Field(max_length=2048)]
-    events: Annotated[list[str], AfterValidator(_events)] = ["message.received"]
+    events: Annotated[list[str], Field(max_length=MAX_EVENTS), AfterValidator(_events)] = ["message.received"]
 
 
 class ContactBody(RequestBody):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
@@ -127,6 +128,11 @@ class SandboxServer:
         admin@demo.ceox.local for index 0, admin@w2.demo.ceox.local for index 1, ..."""
         from ceox_sandbox.seed_small import sign_in_email
         return sign_in_email(index + 1, who)
+
+    @property
+    def reachable_from_other_machines(self) -> bool:
+        """Bound to anything but a loopback address (0.0.0.0 included)."""
+        return not ipaddress.ip_address(self._socket.getsockname()[0]).is_loopback
 
     @property
     def base_url(self) -> str:
