@@ -3,13 +3,15 @@
 The API only tells the current state of each device, so the dashboard keeps its own history: every
 time it reads `/wa/status` (the Devices page and the sidebar's health check), each device whose state
 differs from the last one recorded for it, or that is seen for the first time, gets a row. Rows are
-kept per workspace, the newest `KEEP` of them, in a private SQLite file.
+kept per tenant (`Workspace.workspace_id`), the newest `KEEP` of them, in a private SQLite file; a user
+reads only the rows of devices it can list.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -80,10 +82,12 @@ def record(workspace_id: str, statuses: Iterable[DeviceStatus], at: datetime | N
     return len(found)
 
 
-def history(workspace_id: str, device_id: int | None = None) -> list[dict]:
-    """This workspace's recorded rows (time as UTC datetime, device_id, name, status), newest first."""
-    where, params = ("workspace_id = ?", (workspace_id,)) if device_id is None else (
-        "workspace_id = ? AND device_id = ?", (workspace_id, device_id))
+def history(workspace_id: str, device_ids: Collection[int] | None = None) -> list[dict]:
+    """This tenant's recorded rows (time as UTC datetime, device_id, name, status), newest first; of these
+    devices only, unless None."""
+    where, params = ("workspace_id = ?", (workspace_id,)) if device_ids is None else (
+        "workspace_id = ? AND device_id IN (SELECT value FROM json_each(?))",
+        (workspace_id, json.dumps(sorted(device_ids))))
     with _lock:
         db = private_db(DB_NAME)
         try:

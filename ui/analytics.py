@@ -1042,7 +1042,8 @@ def open_by_inbox(data: Cycles, waiting: pd.DataFrame, filters: Filters, who: Na
 def agents_online(who: Names) -> pd.DataFrame:
     order = {"online": 0, "idle": 1, "offline": 2}
     rows = [{"agent": who.agent(user_id), "status": status,
-             "inboxes": ", ".join(who.inbox(i) for i in who.agent_inboxes.get(user_id, []))}
+             # Only inboxes this credential lists: an agent's others are not for a scoped reader to see.
+             "inboxes": ", ".join(who.inbox(i) for i in who.agent_inboxes.get(user_id, []) if i in who.inboxes)}
             for user_id, status in who.statuses.items()]
     frame = pd.DataFrame(rows, columns=["agent", "status", "inboxes"])
     return frame.sort_values(["status", "agent"], key=lambda c: c.map(order).fillna(3) if c.name == "status" else c,

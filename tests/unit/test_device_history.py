@@ -42,7 +42,7 @@ def test_first_sight_is_recorded_then_only_changes():
     rows = history("ws")
     assert [(r["time"], r["device_id"], r["status"]) for r in rows] == [
         (T0 + timedelta(seconds=40), 2, "connected"), (T0, 2, "disconnected"), (T0, 1, "connected")]
-    assert [r["status"] for r in history("ws", device_id=2)] == ["connected", "disconnected"]
+    assert [r["status"] for r in history("ws", device_ids={2, 99})] == ["connected", "disconnected"]
     path = data_dir() / device_history.DB_NAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
