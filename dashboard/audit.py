@@ -44,7 +44,7 @@ def record(workspace: Workspace, action: str, target: str, outcome: str, detail:
 
 
 def entries(workspace: Workspace, limit: int = 5000) -> list[dict]:
-    """This workspace's entries, newest first (other workspaces' entries are never shown)."""
+    """This tenant's entries, newest first (other tenants' entries are never shown)."""
     with _lock:
         db = private_db("audit.sqlite")
         try:

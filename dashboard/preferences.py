@@ -1,7 +1,8 @@
-"""Per-workspace preferences, kept as JSON in the data directory and private to this OS user (0600).
+"""Per-tenant preferences, kept as JSON in the data directory and private to this OS user (0600).
 
-One file per workspace, `<data dir>/preferences/<workspace_id>.json`, shared by every credential for
-that workspace and holding named sections. The `analytics` section holds the analytics settings
+One file per tenant, `<data dir>/preferences/<workspace_id>.json` (`Workspace.workspace_id`: shared by
+the credentials the service shows to be of one workspace, see dashboard/tenants.py), holding named
+sections. The `analytics` section holds the analytics settings
 (timezone, business hours, targets, session gap): `analytics_settings` / `save_analytics_settings`.
 
 `settings_from_form` turns what a person typed in the settings form into `AnalyticsSettings`, or
