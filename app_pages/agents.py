@@ -20,7 +20,9 @@ data = ui.cycles(cache, info, ui.settings_for(workspace))
 who = ui.names(workspace)
 view = ui.filter_bar(data, who, "agents", agents=False, period=False)
 ui.rule_caption(data, view, ui.timezone_source(workspace), changes=False)
-st.caption("Timezone, business hours and targets are set on the Analytics page. " + ui.people_caption(who))
+st.caption("Timezone, business hours and targets are set on the Analytics page. Only people rank here: automated "
+           "messages (away messages, auto-replies, API sends) have their own card on the Analytics page. "
+           + ui.people_caption(who))
 
 activity = agent_activity(data, view.filters, view.business)
 if isinstance(activity, Missing):
@@ -29,11 +31,13 @@ if isinstance(activity, Missing):
     st.stop()
 
 table, columns = ui.agent_display(activity, who, view.business)
-drill = ui.Drill("agents_drill")
+drill = ui.Drill("agents_drill", workspace)
 
 
-def agent_drill(agent_key: str) -> dict:
-    agent_id = None if agent_key == "none" else int(agent_key)
+def agent_drill(agent_key: str) -> dict | None:
+    if not agent_key.isdigit():
+        return None
+    agent_id = int(agent_key)
     return {"metric": "frt", "group": ["agent", agent_id], "label": who.agent(agent_id)}
 
 

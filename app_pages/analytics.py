@@ -3,9 +3,12 @@ list the conversations behind it and be exported."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pandas as pd
 import streamlit as st
 
-from dashboard.analytics import Missing, breakdown, cycles_csv, frt_distribution, heatmap, series_csv, trends
+from dashboard.analytics import Missing, backlog, breakdown, frt_distribution, heatmap, trends, waiting_now
 from ui import analytics as ui
 from ui import session
 
@@ -27,7 +30,7 @@ TABS = ["Trends", "First response", "Heatmap", "By device, inbox, agent", "Expor
 
 # Selections are read from session state before anything is drawn, so a new one replaces the open
 # drill-down in the same run.
-drill = ui.Drill("analytics_drill")
+drill = ui.Drill("analytics_drill", workspace)
 state = st.session_state
 drill.take("volume", ui.selected(state.get("analytics_volume_chart"), "pick"), lambda points: ui.period_drill(
     "inbound_cycles" if points[0].get("initiator") == "customer" else "outbound_cycles", period,
@@ -50,6 +53,14 @@ for by in BREAKDOWNS:
 
 ui.show_cards(data, view, on_drill=drill.set)
 drill.show("cards", data, view, who)
+
+st.subheader("Waiting now", help="Right now, whatever the date range; device, inbox and group filters apply.")
+waiting = waiting_now(data, pd.Timestamp(datetime.now(UTC)), filters, business)
+if isinstance(waiting, Missing):
+    st.info(f"Not available: the service does not return {waiting.input}.")
+else:
+    ui.backlog_cards(backlog(waiting, business), data.settings, business)
+    st.caption("The Live board lists the waiting conversations, the stale ones apart.")
 
 # Only the open tab runs (on_change="rerun"), and it stays open across reruns.
 trend_tab, response_tab, heatmap_tab, tables_tab, export_tab = st.tabs(TABS, key="analytics_tab", on_change="rerun")
@@ -96,8 +107,9 @@ if heatmap_tab.open:
             st.altair_chart(chart, on_select="rerun", selection_mode="pick", key="analytics_heatmap_chart",
                             width="stretch")
             ui.png_button(chart, "traffic-heatmap.png", "analytics_heatmap_png")
-            st.caption(f"Each inbound message counts in its own weekday and hour ({data.timezone}). "
-                       "Click a cell to list the cycles with messages in it.")
+            st.caption(f"Each inbound message counts in its own weekday and hour ({data.timezone}), for the "
+                       "messages sent on the dates chosen, whenever their cycle started. Click a cell to list the "
+                       "cycles with messages in it.")
             drill.show("heatmap", data, view, who)
 
 if tables_tab.open:
@@ -119,13 +131,9 @@ if tables_tab.open:
 
 if export_tab.open:
     with export_tab:
-        st.markdown("CSV files start with a comment line naming the timezone and the cohort rule (read them with "
-                    "`pandas.read_csv(path, comment=\"#\")`); durations are in seconds.")
-        left, right = st.columns(2)
-        with left:
-            ui.csv_button("Per-cycle rows (CSV)", lambda: cycles_csv(data, filters), "analytics-cycles.csv",
-                          "analytics_cycles_csv")
-        with right:
-            ui.csv_button(f"{period.capitalize()} series (CSV)", lambda: series_csv(data, filters, period, business),
-                          f"analytics-{period}-series.csv", "analytics_series_csv")
+        st.markdown("Files a spreadsheet opens as they are: the column names on the first row, durations in whole "
+                    "seconds with minutes beside them, names beside ids. The rules behind the numbers (timezone, "
+                    "cohort, which replies count, business hours) are in the read-me file, the workbook's first "
+                    "sheet and, in short, the file names.")
+        ui.export_buttons(data, view, who, "analytics")
         st.caption("Charts download as PNG from the button under each chart.")

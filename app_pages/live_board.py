@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard.analytics import Filters, Missing, waiting_now
+from dashboard.analytics import Filters, Missing, backlog, waiting_now
 from ui import analytics as ui
 from ui import session
 from ui.plain_text import plain
@@ -23,8 +23,10 @@ info = ui.ensure_synced(workspace, cache)
 settings = ui.settings_for(workspace)
 who = ui.names(workspace, live=True)
 view = ui.filter_bar(ui.cycles(cache, info, settings), who, "live", dates=False, agents=False, period=False)
-st.caption("Waiting: open conversations whose last message is from the customer, since the first unanswered "
-           f"message. Over target: waiting longer than the first-response target "
+st.caption("Waiting: open conversations whose customer waits for a reply, since the first message after the last "
+           "reply (an automated message does not end a wait unless automated replies count). Active waits began "
+           f"within the last {ui.duration(settings.session_gap)}; older ones are stale (abandoned chats) and listed "
+           f"apart. Over target: an active wait longer than the first-response target "
            f"({ui.duration(settings.targets.frt)}, set on the Analytics page).")
 
 
@@ -38,22 +40,18 @@ def board(filters: Filters, business: bool) -> None:
     if isinstance(waiting, Missing):
         st.info(f"Not available: the service does not return {waiting.input}.")
         return
-    breaches = int(waiting["breach"].sum())
-    wait_column = "waiting_business_s" if business else "waiting_s"
-    cards = st.columns(5)
-    cards[0].metric("Waiting now", f"{len(waiting):,}", border=True)
-    cards[1].metric("Over the FRT target", f"{breaches:,}", border=True,
-                    help=f"Waiting longer than {ui.duration(settings.targets.frt)}"
-                         + (" of business hours" if business else ""))
-    cards[2].metric("Longest wait", ui.duration(waiting[wait_column].max() if len(waiting) else None), border=True)
+    ui.backlog_cards(backlog(waiting, business), settings, business)
     by_inbox = ui.open_by_inbox(data, waiting, filters, live)
-    cards[3].metric("Open conversations", f"{int(by_inbox['open'].sum()):,}", border=True)
     online = ui.agents_online(live)
+    cards = st.columns(5)
+    cards[0].metric("Open conversations", f"{int(by_inbox['open'].sum()):,}", border=True)
     if live.people_from:
-        cards[4].metric("Agents online", f"{int((online['status'] == 'online').sum()):,}", border=True)
+        cards[1].metric("Agents online", f"{int((online['status'] == 'online').sum()):,}", border=True)
     else:
-        cards[4].metric("Agents online", "—", border=True, help="Reading users' status needs users.manage.")
+        cards[1].metric("Agents online", "—", border=True, help="Reading users' status needs users.manage.")
 
+    stale = waiting[waiting["stale"].to_numpy(bool)]
+    waiting = waiting[~waiting["stale"].to_numpy(bool)]
     st.subheader("Waiting now")
     if waiting.empty:
         st.success("Nobody is waiting for a reply.", icon=":material/check_circle:")
@@ -65,15 +63,21 @@ def board(filters: Filters, business: bool) -> None:
         table, columns = ui.waiting_display(waiting, data, live)
         st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
                      column_config=columns)
-        st.caption(f"All {len(waiting):,} waiting conversations, longest wait first.")
+        st.caption(f"All {len(waiting):,} active waits, longest first.")
+    if not stale.empty:
+        with st.expander(f"Stale: {len(stale):,} conversations waiting since more than "
+                         f"{ui.duration(settings.session_gap)}", icon=":material/history:"):
+            table, columns = ui.waiting_display(stale, data, live)
+            st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
+                         column_config=columns, column_order=[c for c in columns if c != "breach"])
+            st.caption("Abandoned chats, outside the WhatsApp window: left out of the waiting figures above.")
 
     left, right = st.columns(2)
     with left:
         st.subheader("Open by inbox")
         st.dataframe(by_inbox, hide_index=True, width="stretch", column_config={
-            "inbox": st.column_config.TextColumn("Inbox"), "open": st.column_config.NumberColumn("Open"),
-            "waiting": st.column_config.NumberColumn("Waiting"),
-            "breaches": st.column_config.NumberColumn("Over target")})
+            "inbox": st.column_config.TextColumn("Inbox"), "open": ui.COUNT("Open"),
+            "waiting": ui.COUNT("Waiting"), "breaches": ui.COUNT("Over target"), "stale": ui.COUNT("Stale")})
     with right:
         st.subheader("Agents")
         if live.people_from:

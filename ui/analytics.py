@@ -27,14 +27,22 @@ from dashboard import preferences
 from dashboard.analytics import (
     FRT_BUCKETS,
     AnalyticsSettings,
+    Backlog,
     Card,
     Cycles,
     Filters,
+    Labels,
     Missing,
     build_cycles,
+    cycles_csv,
     drill_down,
+    file_stem,
     headline,
+    rules_csv,
+    series_csv,
+    workbook,
 )
+from dashboard.analytics.metrics import cycle_mask
 from dashboard.connection import Workspace
 from dashboard.device_history import relative_time
 from dashboard.feedback import explain_error
@@ -45,6 +53,11 @@ CONVERSATIONS_PAGE = "conversations"  # url path of app_pages/conversations.py; 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 UNANSWERED = "unanswered"
+
+
+def COUNT(label: str, **kwargs: Any) -> Any:  # noqa: N802 (reads like the column types it stands beside)
+    """A count column with thousands separators (in the browser's locale)."""
+    return st.column_config.NumberColumn(label, format="localized", **kwargs)
 
 
 # --- formatting -----------------------------------------------------------------------------------
@@ -66,8 +79,13 @@ def duration(seconds: float | None) -> str:
     return f"{sign}{seconds // 86400}d {seconds % 86400 // 3600}h"
 
 
+def durations(values: Any) -> pd.Series:
+    """A column of seconds as duration text, the one style of cards, tables, charts and drill-downs."""
+    return pd.Series(values).map(duration).astype("string")
+
+
 def minutes(values: Any) -> Any:
-    """Seconds to minutes (tables show durations as sortable numbers of minutes)."""
+    """Seconds to minutes, for chart axes (their tooltips show `duration` text)."""
     return values / 60
 
 
@@ -158,7 +176,9 @@ def sync_bar(workspace: Workspace, cache: Cache, info: CacheInfo) -> CacheInfo:
                       help="Fetch only the conversations that changed since the last sync."):
         report = run_sync(workspace, cache, cold=False)
         if report is not None:
-            st.toast(f"Refreshed: {report.fetched:,} changed conversations fetched.", icon=":material/sync:")
+            again = f" {report.recent:,} with recent messages checked again." if report.recent else ""
+            st.toast(f"Refreshed: {report.fetched - report.recent:,} changed conversations fetched.{again}",
+                     icon=":material/sync:")
         info = cache.info()
     if clear.button("Clear cache", icon=":material/delete_sweep:", key="analytics_clear",
                     help="Delete this dashboard's copy of the conversations; the next sync fetches everything."):
@@ -203,9 +223,13 @@ class Names:
             return "no inbox"
         return self.inboxes.get(int(inbox_id)) or f"inbox #{int(inbox_id)}"
 
+    def labels(self) -> Labels:
+        """Names to put beside ids in exports."""
+        return Labels(agents=self.agents, inboxes=self.inboxes)
+
     def agent(self, agent_id: Any) -> str:
         if agent_id is None or pd.isna(agent_id):
-            return "API / no agent"  # sent through the API, or (for cycles) not answered
+            return "no agent (automated or no reply)"  # an automated sender, or (for cycles) no human reply
         return self.agents.get(int(agent_id)) or f"agent #{int(agent_id)}"
 
 
@@ -320,26 +344,35 @@ def filter_bar(data: Cycles, who: Names, prefix: str, *, dates: bool = True, dev
     inbox_ids = frozenset(chosen) if chosen else None
     column += 1
     agent_ids = None
+    count_automated = bool(st.session_state.get(f"{prefix}_automated"))
     if agents:
         has_agent = "sender_user_id" in data.available
+        agent_column = "agent_id_any" if count_automated else "agent_id"
         chosen = first_row[column].multiselect(
-            "Agents", _options(cycles["agent_id"]) if has_agent else [], key=f"{prefix}_agents", format_func=who.agent,
+            "Agents", _options(cycles[agent_column]) if has_agent else [], key=f"{prefix}_agents",
+            format_func=who.agent,
             disabled=not has_agent, placeholder="All agents" if has_agent else "Not available",
             help="The first responder of each cycle; replies and messages count for their own sender."
             if has_agent else "The service does not return sender_user_id.")
         agent_ids = frozenset(chosen) if chosen else None
-    toggles = st.columns([2, 2, 2, 3] if period else [2, 2, 5])
+    toggles = st.columns([2, 2, 3, 2, 2] if period else [2, 2, 3, 4])
     include_groups = toggles[0].toggle("Include group chats", key=f"{prefix}_groups",
                                        help="Response metrics leave group chats out unless this is on; "
                                             "volume and the heatmap always count them.")
     business = toggles[1].toggle("Business hours", key=f"{prefix}_business",
                                  help="Count only the time inside the business hours of the settings.")
+    has_senders = "sender_user_id" in data.available
+    count_automated = toggles[2].toggle(
+        "Count automated replies", key=f"{prefix}_automated", disabled=not has_senders,
+        help="By default only replies written by a person count as responses; automated messages (away "
+             "messages, auto-replies, messages sent through the API) have their own card. On: they count too."
+        if has_senders else "The service does not say who sent each message, so every reply counts.")
     chosen_period = "day"
     if period:
-        chosen_period = toggles[2].segmented_control("Trend by", ["day", "week"], default="day",
+        chosen_period = toggles[3].segmented_control("Trend by", ["day", "week"], default="day",
                                                      key=f"{prefix}_period", required=True) or "day"
     filters = Filters(start=start, end=end, device_ids=device_ids, inbox_ids=inbox_ids, agent_ids=agent_ids,
-                      include_groups=include_groups)
+                      include_groups=include_groups, count_automated=count_automated and has_senders)
     return View(filters, business, chosen_period)
 
 
@@ -375,8 +408,14 @@ def rule_caption(data: Cycles, view: View, source: str, *, changes: bool = True)
     against = ""
     if changes and filters.start is not None and filters.end is not None:
         against = f"Changes are against the previous {(filters.end - filters.start).days + 1} days. "
+    if "sender_user_id" not in data.available:
+        replies = "Every reply counts as a response: the service does not say who sent each message. "
+    elif filters.count_automated:
+        replies = "Automated replies count as responses. "
+    else:
+        replies = "Only replies written by a person count as responses. "
     st.caption(f"Times in **{data.timezone}** ({source}). Bucketed by cycle start in {data.timezone}: a "
-               f"cycle counts in the day, week and hour in which it started. Durations: {mode}. {against}"
+               f"cycle counts in the day, week and hour in which it started. Durations: {mode}. {replies}{against}"
                f"Targets: first response {duration(settings.targets.frt)}, reply {duration(settings.targets.reply)}, "
                f"resolution {duration(settings.targets.resolution)}; a new cycle after "
                f"{duration(settings.session_gap)} of silence or after the conversation was solved.")
@@ -394,18 +433,28 @@ class CardSpec:
     lower_is_better: bool = False
 
 
+CYCLE_HELP = ("A cycle is one episode of a conversation (other tools call it a conversation segment): it starts "
+              "with the conversation's first message, after a silence longer than the session gap, or after the "
+              "conversation was solved. A conversation can have several cycles, so there are more cycles than the "
+              "Overview's conversations.")
+SOLVED_CAVEAT = ("The service keeps only the latest solve of each conversation: earlier solves are unknown, so "
+                 "recent periods show more; no comparison with the previous period is made.")
+
 CARDS = (
-    CardSpec("cycles", "Cycles", "count", "Conversation cycles that started in the range (group chats "
-             "included). A cycle starts at a conversation's first message, after a long silence, or after a solve."),
+    CardSpec("cycles", "Cycles", "count", "Conversation cycles that started in the range (group chats included). "
+             + CYCLE_HELP),
     CardSpec("messages_in", "Messages in", "count", "Customer messages in the cycles that started in the range."),
-    CardSpec("messages_out", "Messages out", "count", "Messages sent in those cycles (by agents and by the API)."),
+    CardSpec("messages_out", "Messages out", "count", "Messages sent in those cycles (by agents and automated)."),
     CardSpec("contacts", "Contacts", "count", "Distinct contacts with a cycle in the range."),
-    CardSpec("solved", "Solved", "count", "Cycles that contain their conversation's solve."),
-    CardSpec("frt", "First response", "duration", "From the first customer message of a cycle to the "
-             "first reply in it; customer-initiated cycles only.", lower_is_better=True),
+    CardSpec("solved", "Solved", "count", "Cycles that contain their conversation's solve. " + SOLVED_CAVEAT),
+    CardSpec("frt", "First response", "duration", "From the first customer message of a cycle to the first reply "
+             "written by a person (or any reply, when automated replies count); customer-initiated cycles only.",
+             lower_is_better=True),
     CardSpec("frt_within", "Within FRT target", "share", "Share of answered cycles whose first "
              "response came within the target."),
-    CardSpec("unanswered", "Unanswered", "count", "Customer-initiated cycles without any reply: still "
+    CardSpec("automated", "First automated reply", "duration", "From the first customer message of a cycle to the "
+             "first automated message in it (away message, auto-reply, API send), for the cycles that got one."),
+    CardSpec("unanswered", "Unanswered", "count", "Customer-initiated cycles without a reply: still "
              "waiting, or missed.", lower_is_better=True),
     CardSpec("reply", "Reply time", "duration", "After the first reply: from each run of customer "
              "messages to the next reply.", lower_is_better=True),
@@ -439,12 +488,19 @@ def _value(spec: CardSpec, value: float | None) -> str:
     return f"{value:,.0f}"
 
 
-def _detail(spec: CardSpec, card: Card, cards: dict[str, Card | Missing]) -> str:
+def _detail(spec: CardSpec, card: Card, cards: dict[str, Card | Missing], conversations: int) -> str:
     summary = card.summary
     if spec.key == "cycles":
         inbound, outbound = cards.get("inbound_cycles"), cards.get("outbound_cycles")
         if isinstance(inbound, Card) and isinstance(outbound, Card):
-            return f"{inbound.value:,.0f} customer- · {outbound.value:,.0f} business-initiated"
+            return (f"in {conversations:,} conversations · {inbound.value:,.0f} customer- · "
+                    f"{outbound.value:,.0f} business-initiated")
+    if spec.key == "solved":
+        return "latest solves only · no comparison"
+    if spec.key == "automated" and summary is not None:
+        share = cards.get("automated_share")
+        if isinstance(share, Card) and share.value is not None:
+            return f"{summary.count:,} cycles got one: {share.value:.0%} of customer-initiated cycles"
     if summary is None:
         return ""
     if not summary.count:
@@ -456,10 +512,11 @@ def _detail(spec: CardSpec, card: Card, cards: dict[str, Card | Missing]) -> str
             f"{within} within {duration(summary.target)}")
 
 
-def show_cards(data: Cycles, view: View, *, on_drill: Callable[[dict], None], per_row: int = 5) -> dict:
-    """The headline cards with the change against the previous period of equal length, each with a
-    button listing the cycles behind it. Returns the cards (Card or Missing by key)."""
+def show_cards(data: Cycles, view: View, *, on_drill: Callable[[dict], None], per_row: int = 6) -> dict:
+    """The headline cards with the change against the previous period of equal length (not for solved
+    counts), each with a button listing the cycles behind it. Returns the cards (Card or Missing by key)."""
     cards = headline(data, view.filters, view.business)
+    conversations = int(data.cycles["conversation_id"][cycle_mask(data, view.filters)].nunique())
     for row_start in range(0, len(CARDS), per_row):
         columns = st.columns(per_row)
         for column, spec in zip(columns, CARDS[row_start:row_start + per_row], strict=False):
@@ -471,11 +528,27 @@ def show_cards(data: Cycles, view: View, *, on_drill: Callable[[dict], None], pe
                     continue
                 st.metric(spec.label, _value(spec, card.value), delta=_delta(spec, card),
                           delta_color="inverse" if spec.lower_is_better else "normal", help=spec.help)
-                st.caption(_detail(spec, card, cards) or " ")
+                st.caption(_detail(spec, card, cards, conversations) or " ")
                 st.button("Conversations", key=f"drill_card_{spec.key}", icon=":material/list:", type="tertiary",
                           help=f"List the cycles behind “{spec.label}”.", on_click=on_drill,
                           args=({"metric": spec.key, "source": "cards", "label": spec.label},))
     return cards
+
+
+def backlog_cards(figures: Backlog, settings: AnalyticsSettings, business: bool) -> None:
+    """Waiting now: SLA figures over the active waits, and the stale ones counted apart."""
+    gap = duration(settings.session_gap)
+    mode = " of business hours" if business else ""
+    cards = st.columns(5)
+    cards[0].metric("Waiting now", f"{figures.active:,}", border=True,
+                    help=f"Open conversations whose customer waits for a reply, the wait having begun within the "
+                         f"last {gap} (the WhatsApp window); longer waits are counted as stale.")
+    cards[1].metric("Over the FRT target", f"{figures.over_target:,}", border=True,
+                    help=f"Active waits longer than {duration(settings.targets.frt)}{mode}.")
+    cards[2].metric("Longest wait", duration(figures.longest_s), border=True, help="Among the active waits.")
+    cards[3].metric("Median wait", duration(figures.median_s), border=True, help="Among the active waits.")
+    cards[4].metric("Stale", f"{figures.stale:,}", border=True,
+                    help=f"Waiting since more than {gap}: abandoned chats, outside the SLA figures.")
 
 
 def _range_text(filters: Filters) -> str:
@@ -488,12 +561,18 @@ def _range_text(filters: Filters) -> str:
 
 
 class Drill:
-    """Which number's cycles are listed, kept in session state under `key` as a plain dict:
-    metric, source (where the list shows), label and the selectors of `drill_down`."""
+    """Which number's cycles are listed, kept in session state as a plain dict: metric, source (where
+    the list shows), label and the selectors of `drill_down`.
 
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.seen_key = f"{key}_seen"
+    Keyed by the credential's identity, so that a drill-down never crosses to another user signing in
+    in the same browser session. Chart and table selections left from before are taken as already
+    seen by a new identity: they open nothing until changed.
+    """
+
+    def __init__(self, key: str, workspace: Workspace) -> None:
+        self.key = f"{key}_{workspace.identity}"
+        self.seen_key = f"{self.key}_seen"
+        self.adopting = self.seen_key not in st.session_state
 
     def set(self, drill: dict) -> None:
         st.session_state[self.key] = drill
@@ -512,7 +591,7 @@ class Drill:
         if seen.get(source) == marker:
             return
         seen[source] = marker
-        if selection:
+        if selection and not self.adopting:
             drill = make(selection)
             if drill is not None:
                 self.set(drill | {"source": source})
@@ -532,7 +611,7 @@ class Drill:
             if isinstance(frame, Missing):
                 st.info(f"Not available: the service does not return {frame.input}.")
                 return
-            shown = display_cycles(frame, data, who, view.business)
+            shown = display_cycles(frame, data, who, view)
             unit = "cycle" if len(frame) == 1 else "cycles"
             total = int(frame["contribution"].sum())
             counted = {"messages_in": "messages", "messages_out": "messages", "inbound_messages": "inbound messages",
@@ -571,24 +650,26 @@ def local_times(times: pd.Series, data: Cycles) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(times).tz_convert(data.settings.zone).tz_localize(None), index=times.index)
 
 
-def display_cycles(frame: pd.DataFrame, data: Cycles, who: Names, business: bool) -> pd.DataFrame:
-    """Drill-down rows for a table: one per cycle, names instead of ids, local times, minutes."""
-    frt = frame["frt_business_s" if business else "frt_s"]
-    resolution = frame["resolution_business_s" if business else "resolution_s"]
+def display_cycles(frame: pd.DataFrame, data: Cycles, who: Names, view: View) -> pd.DataFrame:
+    """Drill-down rows for a table: one per cycle, names instead of ids, local times, durations as text.
+    `frame` comes from `drill_down` with the view's filters; its response columns follow them."""
+    suffix = view.filters.suffix
+    business = "business_" if view.business else ""
     shown = pd.DataFrame({
         "conversation": conversation_links(frame["conversation_id"]),
         "contact": frame["contact_name"].fillna(""),
         "phone": frame["contact_phone"].fillna(""),
         "device": frame["device_name"].fillna(""),
         "inbox": frame["inbox_id"].map(who.inbox) if "inbox_id" in data.available else "",
-        "agent": frame["agent_id"].map(who.agent) if "sender_user_id" in data.available else "",
+        "agent": frame[f"agent_id{suffix}"].map(who.agent) if "sender_user_id" in data.available else "",
         "start": local_times(frame["start"], data),
         "initiator": frame["initiator"].astype("string").map({"inbound": "customer", "outbound": "business"}),
-        "state": frame["state"].astype("string"),
-        "frt": minutes(frt),
+        "state": frame[f"state{suffix}"].astype("string"),
+        "frt": durations(frame[f"frt_{business}s{suffix}"]),
+        "automated": durations(frame[f"auto_{business}s"]),
         "messages_in": frame["messages_in"],
         "messages_out": frame["messages_out"],
-        "resolution": minutes(resolution),
+        "resolution": durations(frame[f"resolution_{business}s"]),
         "counted": frame["contribution"],
         "group": frame["is_group"],
     })
@@ -607,11 +688,12 @@ def cycle_columns(data: Cycles, business: bool) -> dict[str, Any]:
         "start": st.column_config.DatetimeColumn(f"Cycle start ({data.timezone})", format="YYYY-MM-DD HH:mm"),
         "initiator": st.column_config.TextColumn("Started by"),
         "state": st.column_config.TextColumn("State"),
-        "frt": st.column_config.NumberColumn(f"First response{mode}, min", format="%.1f"),
-        "messages_in": st.column_config.NumberColumn("In"),
-        "messages_out": st.column_config.NumberColumn("Out"),
-        "resolution": st.column_config.NumberColumn(f"Resolution{mode}, min", format="%.1f"),
-        "counted": st.column_config.NumberColumn("Counts", help="What this cycle adds to the number"),
+        "frt": st.column_config.TextColumn(f"First response{mode}"),
+        "automated": st.column_config.TextColumn(f"First automated reply{mode}"),
+        "messages_in": COUNT("In"),
+        "messages_out": COUNT("Out"),
+        "resolution": st.column_config.TextColumn(f"Resolution{mode}"),
+        "counted": COUNT("Counts", help="What this cycle adds to the number"),
         "group": st.column_config.CheckboxColumn("Group"),
     }
 
@@ -667,17 +749,19 @@ def frt_chart(frame: pd.DataFrame, period: str, business: bool) -> alt.Chart:
     data = pd.DataFrame({
         "period": period_keys(frame[period]),
         "median_min": minutes(frame["frt_median"]).round(2),
-        "mean_min": minutes(frame["frt_mean"]).round(2),
-        "p90_min": minutes(frame["frt_p90"]).round(2),
+        "median": durations(frame["frt_median"]).astype(str),
+        "mean": durations(frame["frt_mean"]).astype(str),
+        "p90": durations(frame["frt_p90"]).astype(str),
         "answered": frame["frt_count"],
         "within": (frame["frt_within"] * 100).round(1),
     })
     pick = alt.selection_point(name="pick", fields=["period"])
     mode = ", business hours" if business else ""
     # Means sit in the tooltip: a few long waits make them many times the median, which would flatten the bars.
-    tooltip = [alt.Tooltip("period:N", title=period), alt.Tooltip("median_min:Q", title="median, min"),
-               alt.Tooltip("mean_min:Q", title="mean, min"), alt.Tooltip("p90_min:Q", title="p90, min"),
-               alt.Tooltip("answered:Q", title="answered cycles"), alt.Tooltip("within:Q", title="% within target")]
+    tooltip = [alt.Tooltip("period:N", title=period), alt.Tooltip("median:N", title="median"),
+               alt.Tooltip("mean:N", title="mean"), alt.Tooltip("p90:N", title="p90"),
+               alt.Tooltip("answered:Q", title="answered cycles", format=",d"),
+               alt.Tooltip("within:Q", title="% within target")]
     return alt.Chart(data, title=f"Median first response per {period}{mode} (hover for mean and p90)").mark_bar(
     ).encode(
         x=_period_axis(period), y=alt.Y("median_min:Q", title="minutes"),
@@ -717,14 +801,14 @@ def heatmap_chart(frame: pd.DataFrame, timezone: str) -> alt.Chart:
 
 
 def agent_frt_chart(frame: pd.DataFrame, business: bool) -> alt.Chart:
-    """Median first response per agent; `frame` is `agent_display`'s table (minutes)."""
+    """Median first response per agent (people only); `frame` is `agent_display`'s table."""
     data = pd.DataFrame({"agent": frame["agent"], "agent_key": frame["agent_key"],
-                         "median_min": frame["frt_median"].round(2), "mean_min": frame["frt_mean"].round(2),
-                         "first_replies": frame["first_replies"]})
+                         "median_min": minutes(frame["frt_median_s"]).round(2), "median": frame["frt_median"],
+                         "mean": frame["frt_mean"], "first_replies": frame["first_replies"]})
     pick = alt.selection_point(name="pick", fields=["agent_key"])
     mode = ", business hours" if business else ""
-    tooltip = ["agent:N", alt.Tooltip("median_min:Q", title="median, min"),
-               alt.Tooltip("mean_min:Q", title="mean, min"), alt.Tooltip("first_replies:Q", title="first replies")]
+    tooltip = ["agent:N", alt.Tooltip("median:N", title="median"), alt.Tooltip("mean:N", title="mean"),
+               alt.Tooltip("first_replies:Q", title="first replies", format=",d")]
     return alt.Chart(data, title=f"Median first response by agent{mode} (hover for the mean)").mark_bar().encode(
         y=alt.Y("agent:N", sort=alt.EncodingSortField("median_min", order="ascending"), title=None,
                 axis=alt.Axis(labelOverlap=False, labelLimit=220)),
@@ -746,15 +830,36 @@ def png_button(chart: alt.TopLevelMixin, file_name: str, key: str) -> None:
                        help="Download this chart as a PNG image")
 
 
-def csv_button(label: str, make: Callable[[], str | Missing], file_name: str, key: str) -> None:
+def download_button(label: str, make: Callable[[], bytes | Missing], file_name: str, key: str, mime: str) -> None:
+    """A download made when clicked; a table whose input is missing is not offered."""
     def data() -> bytes:
-        text = make()
-        if isinstance(text, Missing):
-            return f"# {text}\n".encode()
-        return text.encode("utf-8")
+        made = make()
+        return b"" if isinstance(made, Missing) else made
 
-    st.download_button(label, data=data, file_name=file_name, mime="text/csv", key=key,
+    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
                        icon=":material/download:", on_click="ignore")
+
+
+def export_buttons(data: Cycles, view: View, who: Names, prefix: str) -> None:
+    """Per-cycle rows and the series as CSV, their rules as a CSV of their own, and all in one workbook.
+    The file names carry the timezone, which replies count and the duration mode."""
+    filters, period, business = view.filters, view.period, view.business
+    stem = file_stem(data, filters, business)
+    labels = who.labels()
+    columns = st.columns(4)
+    with columns[0]:
+        download_button("Per-cycle rows (CSV)", lambda: cycles_csv(data, filters, labels), f"{stem}_cycles.csv",
+                        f"{prefix}_cycles_csv", "text/csv")
+    with columns[1]:
+        download_button(f"{period.capitalize()} series (CSV)", lambda: series_csv(data, filters, period, business),
+                        f"{stem}_{period}-series.csv", f"{prefix}_series_csv", "text/csv")
+    with columns[2]:
+        download_button("Read me: the rules (CSV)", lambda: rules_csv(data, filters, period, business),
+                        f"{stem}_read-me.csv", f"{prefix}_rules_csv", "text/csv")
+    with columns[3]:
+        download_button("All in one workbook (Excel)", lambda: workbook(data, filters, period, business, labels),
+                        f"{stem}.xlsx", f"{prefix}_xlsx",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def selected_rows(state: Any) -> list[int]:
@@ -911,7 +1016,7 @@ def take_row_drill(drill: Drill, by: str, table: Callable[[], Any], who: Names, 
 
 
 def breakdown_display(by: str, table: Any, who: Names, business: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A `breakdown` table for the page: names, counts, and durations in minutes."""
+    """A `breakdown` table for the page: names, counts, durations as text (rows in the table's order)."""
     frame = table.frame
     key = frame[KEY_COLUMNS[by]]
     if by == "device":
@@ -922,28 +1027,26 @@ def breakdown_display(by: str, table: Any, who: Names, business: bool) -> tuple[
         "name": name.astype("string"), "cycles": frame["cycles"], "inbound_cycles": frame["inbound_cycles"],
         "outbound_cycles": frame["outbound_cycles"], "messages_in": frame["messages_in"],
         "messages_out": frame["messages_out"], "unanswered": frame["unanswered"], "frt_count": frame["frt_count"],
-        "frt_median": minutes(frame["frt_median"]), "frt_mean": minutes(frame["frt_mean"]),
-        "frt_p90": minutes(frame["frt_p90"]), "frt_within": frame["frt_within"] * 100,
-        "reply_count": frame["reply_count"], "reply_median": minutes(frame["reply_median"]),
-        "reply_mean": minutes(frame["reply_mean"]),
+        "frt_median": durations(frame["frt_median"]), "frt_mean": durations(frame["frt_mean"]),
+        "frt_p90": durations(frame["frt_p90"]), "frt_within": frame["frt_within"] * 100,
+        "reply_count": frame["reply_count"], "reply_median": durations(frame["reply_median"]),
+        "reply_mean": durations(frame["reply_mean"]),
     })
     if "resolution_median" in frame:
-        shown["resolution_median"] = minutes(frame["resolution_median"])
-        shown["resolution_mean"] = minutes(frame["resolution_mean"])
+        shown["resolution_median"] = durations(frame["resolution_median"])
+        shown["resolution_mean"] = durations(frame["resolution_mean"])
     mode = " (business)" if business else ""
-    number = st.column_config.NumberColumn
+    text = st.column_config.TextColumn
     columns = {
-        "name": st.column_config.TextColumn({"device": "Device", "inbox": "Inbox", "agent": "Agent"}[by]),
-        "cycles": number("Cycles"), "inbound_cycles": number("Customer-initiated"),
-        "outbound_cycles": number("Business-initiated"), "messages_in": number("Messages in"),
-        "messages_out": number("Messages out"), "unanswered": number("Unanswered"),
-        "frt_count": number("Answered"), "frt_median": number(f"FRT median{mode}, min", format="%.1f"),
-        "frt_mean": number("FRT mean, min", format="%.1f"), "frt_p90": number("FRT p90, min", format="%.1f"),
-        "frt_within": number("FRT within target, %", format="%.0f"), "reply_count": number("Replies"),
-        "reply_median": number(f"Reply median{mode}, min", format="%.1f"),
-        "reply_mean": number("Reply mean, min", format="%.1f"),
-        "resolution_median": number(f"Resolution median{mode}, min", format="%.0f"),
-        "resolution_mean": number("Resolution mean, min", format="%.0f"),
+        "name": text({"device": "Device", "inbox": "Inbox", "agent": "Agent"}[by]),
+        "cycles": COUNT("Cycles"), "inbound_cycles": COUNT("Customer-initiated"),
+        "outbound_cycles": COUNT("Business-initiated"), "messages_in": COUNT("Messages in"),
+        "messages_out": COUNT("Messages out"), "unanswered": COUNT("Unanswered"),
+        "frt_count": COUNT("Answered"), "frt_median": text(f"FRT median{mode}"),
+        "frt_mean": text("FRT mean"), "frt_p90": text("FRT p90"),
+        "frt_within": st.column_config.NumberColumn("FRT within target, %", format="%.0f"),
+        "reply_count": COUNT("Replies"), "reply_median": text(f"Reply median{mode}"), "reply_mean": text("Reply mean"),
+        "resolution_median": text(f"Resolution median{mode}"), "resolution_mean": text("Resolution mean"),
     }
     return shown, columns
 
@@ -952,26 +1055,27 @@ def breakdown_display(by: str, table: Any, who: Names, business: bool) -> tuple[
 
 
 def agent_display(activity: pd.DataFrame, who: Names, business: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """`agent_activity` for the page: names and statuses, durations in minutes, a text key per agent."""
+    """`agent_activity` for the page: names and statuses, durations as text (and in seconds for the
+    chart), a text key per agent; fastest median first response first."""
+    activity = activity.sort_values(["frt_median", "agent_id"], na_position="last", kind="stable")
     ids = activity["agent_id"]
     table = pd.DataFrame({
         "agent": ids.map(who.agent).astype("string"),
-        "status": ids.map(lambda i: "" if pd.isna(i) else who.statuses.get(int(i), "")).astype("string"),
+        "status": ids.map(lambda i: who.statuses.get(int(i), "")).astype("string"),
         "outgoing_messages": activity["outgoing_messages"], "first_replies": activity["first_replies"],
-        "frt_median": minutes(activity["frt_median"]), "frt_mean": minutes(activity["frt_mean"]),
-        "replies": activity["replies"], "reply_median": minutes(activity["reply_median"]),
-        "reply_mean": minutes(activity["reply_mean"]),
-        "agent_key": ids.map(lambda i: "none" if pd.isna(i) else str(int(i))).astype(str),
+        "frt_median": durations(activity["frt_median"]), "frt_mean": durations(activity["frt_mean"]),
+        "replies": activity["replies"], "reply_median": durations(activity["reply_median"]),
+        "reply_mean": durations(activity["reply_mean"]),
+        "frt_median_s": activity["frt_median"], "frt_mean_s": activity["frt_mean"],
+        "agent_key": ids.map(lambda i: str(int(i))).astype(str),
     })
     mode = " (business)" if business else ""
-    number = st.column_config.NumberColumn
+    text = st.column_config.TextColumn
     columns = {
-        "agent": st.column_config.TextColumn("Agent"), "status": st.column_config.TextColumn("Status"),
-        "outgoing_messages": number("Outgoing messages"), "first_replies": number("First replies"),
-        "frt_median": number(f"FRT median{mode}, min", format="%.1f"),
-        "frt_mean": number("FRT mean, min", format="%.1f"), "replies": number("Replies"),
-        "reply_median": number(f"Reply median{mode}, min", format="%.1f"),
-        "reply_mean": number("Reply mean, min", format="%.1f"),
+        "agent": text("Agent"), "status": text("Status"),
+        "outgoing_messages": COUNT("Outgoing messages"), "first_replies": COUNT("First replies"),
+        "frt_median": text(f"FRT median{mode}"), "frt_mean": text("FRT mean"), "replies": COUNT("Replies"),
+        "reply_median": text(f"Reply median{mode}"), "reply_mean": text("Reply mean"),
     }
     return table.reset_index(drop=True), columns
 
@@ -1001,7 +1105,7 @@ def waiting_display(waiting: pd.DataFrame, data: Cycles, who: Names) -> tuple[pd
         "since": local_times(waiting["waiting_since"], data),
         "waiting": waiting["waiting_s"].map(duration), "waiting_business": waiting["waiting_business_s"].map(duration),
         "unread": waiting["unread"], "breach": waiting["breach"],
-    })
+    }).reset_index(drop=True)
     columns = {
         "conversation": link_column(), "contact": st.column_config.TextColumn("Contact"),
         "phone": st.column_config.TextColumn("Phone"), "device": st.column_config.TextColumn("Device"),
@@ -1009,14 +1113,15 @@ def waiting_display(waiting: pd.DataFrame, data: Cycles, who: Names) -> tuple[pd
         "since": st.column_config.DatetimeColumn(f"Waiting since ({data.timezone})", format="YYYY-MM-DD HH:mm"),
         "waiting": st.column_config.TextColumn("Waiting"),
         "waiting_business": st.column_config.TextColumn("In business hours"),
-        "unread": st.column_config.NumberColumn("Unread"),
+        "unread": COUNT("Unread"),
         "breach": st.column_config.CheckboxColumn("Over target"),
     }
     return table, columns
 
 
 def open_by_inbox(data: Cycles, waiting: pd.DataFrame, filters: Filters, who: Names) -> pd.DataFrame:
-    """Open conversations, waiting ones and SLA breaches per inbox (under the device/inbox/group filters)."""
+    """Open conversations, active and stale waits and SLA breaches per inbox (under the device/inbox/group
+    filters)."""
     conversations = data.conversations
     keep = (conversations["status"] == "open").fillna(False).to_numpy(bool)
     if filters.device_ids is not None:
@@ -1031,9 +1136,11 @@ def open_by_inbox(data: Cycles, waiting: pd.DataFrame, filters: Filters, who: Na
     key = "inbox_id" if "inbox_id" in data.available else None
     groups = (open_rows[key] if key else pd.Series(pd.NA, index=open_rows.index, dtype="Int64")).astype("Int64")
     waits = (waiting["inbox_id"] if key else pd.Series(pd.NA, index=waiting.index, dtype="Int64")).astype("Int64")
+    stale = waiting["stale"].to_numpy(bool)
     table = pd.DataFrame({"open": groups.value_counts(dropna=False)})
-    table["waiting"] = waits.value_counts(dropna=False)
+    table["waiting"] = waits[~stale].value_counts(dropna=False)
     table["breaches"] = waits[waiting["breach"].to_numpy(bool)].value_counts(dropna=False)
+    table["stale"] = waits[stale].value_counts(dropna=False)
     table = table.fillna(0).astype("int64").sort_values("open", ascending=False)
     table.insert(0, "inbox", [who.inbox(i) if key else "all" for i in table.index])
     return table.reset_index(drop=True)
