@@ -52,8 +52,8 @@ with key_tab:
         base_url = st.text_input("Base URL", value=PUBLISHED_BASE_URL, max_chars=300)
         api_key = st.text_input("API key", type="password", placeholder="ceox_…", max_chars=300)
         if st.form_submit_button("Check and connect", type="primary"):
-            _attempt(lambda: connect(base_url, api_key=api_key, source="browser", **session.typed_address_rules(),
-                                 only=gate.connect_targets()))
+            _attempt(lambda: connect(base_url, api_key=api_key, source="browser",
+                                     **session.typed_address_rules(base_url), only=gate.connect_targets()))
 
 with user_tab:
     with st.form("sign_in_form"):
@@ -61,14 +61,14 @@ with user_tab:
         email = st.text_input("Email", max_chars=254)
         password = st.text_input("Password", type="password", max_chars=1024)
         if st.form_submit_button("Sign in", type="primary"):
-            _attempt(lambda: sign_in(base_url, email, password, **session.typed_address_rules(),
-                                 only=gate.connect_targets()))
+            _attempt(lambda: sign_in(base_url, email, password, **session.typed_address_rules(base_url),
+                                     only=gate.connect_targets()))
     with st.expander("The server has no sign-in endpoint? Paste a token"), st.form("token_form"):
         token_base_url = st.text_input("Base URL", value=PUBLISHED_BASE_URL, max_chars=300, key="token_base_url")
         token = st.text_input("Token", type="password", max_chars=8192)
         if st.form_submit_button("Use this token"):
-            _attempt(lambda: connect(token_base_url, token=token, source="browser", **session.typed_address_rules(),
-                                 only=gate.connect_targets()))
+            _attempt(lambda: connect(token_base_url, token=token, source="browser",
+                                     **session.typed_address_rules(token_base_url), only=gate.connect_targets()))
     if workspace is not None and workspace.demo:
         st.caption("Demo sign-ins: admin@, agent@, supervisor@, manager@ or analyst@demo.ceox.local, "
                    "password ceox-demo-2026. Use the demo's base URL: " + workspace.base_url)

@@ -125,7 +125,8 @@ with own_col:
                     ok, message, _ = session.run_write(
                         "me.password", workspace.actor,
                         lambda c: c.me.change_password(current_password=current, new_password=new))
-                    (st.success if ok else st.error)("Your password was changed." if ok else plain(message))
+                    (st.success if ok else st.error)(
+                        "Your password was changed." if ok else f"Your password was not changed: {plain(message)}")
 
 st.divider()
 st.subheader("Import from CSV")

@@ -11,6 +11,7 @@ import mimetypes
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
 import httpx
 import pandas as pd
 

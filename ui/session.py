@@ -13,8 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from ceox_api import Client
-from ceox_api import is_partial
+from ceox_api import Client, is_partial
 from ceox_api.errors import CeoxError
 from dashboard import audit
 from dashboard.connection import PUBLISHED_BASE_URL, ConnectError, Workspace, connect
@@ -79,18 +78,21 @@ def served_locally() -> bool:
     return is_loopback(st.get_option("server.address")) and not _flag(_secrets_section("gate").get("require"))
 
 
-def typed_address_rules() -> dict[str, bool]:
+def typed_address_rules(base_url: str) -> dict[str, bool]:
     """How far an address typed on Connect may reach (see dashboard/outbound.py):
 
     private and loopback targets only when the operator allows them (`[ceox] allow_private_targets`,
-    or `CEOX_ALLOW_PRIVATE_TARGETS=1`) or when only this machine can open the dashboard; connection
+    or `CEOX_ALLOW_PRIVATE_TARGETS=1`), when only this machine can open the dashboard, or for the demo
+    sandbox this process runs; connection
     failures name their cause only in that last case, so a visitor cannot map ports behind a
     publicly served dashboard.
     """
     local = served_locally()
     operator = _flag(os.environ.get("CEOX_ALLOW_PRIVATE_TARGETS", "")) or _flag(
         _secrets_section("ceox").get("allow_private_targets"))
-    return {"allow_private": operator or local, "reveal": local}
+    # The demo sandbox this process started is ours, wherever it listens (demo users sign in there).
+    demo = running_api_url() is not None and base_url.strip().rstrip("/") == running_api_url()
+    return {"allow_private": operator or local or demo, "reveal": local}
 
 
 def open_demo() -> Workspace | None:
