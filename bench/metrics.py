@@ -34,6 +34,7 @@ from dashboard.analytics.cycles import build_cycles
 from dashboard.analytics.metrics import (
     Filters,
     agent_activity,
+    backlog,
     breakdown,
     frt_distribution,
     headline,
@@ -145,6 +146,7 @@ def all_metrics(conversations: pd.DataFrame, messages: pd.DataFrame, settings: A
             results[f"{by}_{mode}"] = breakdown(data, by, filters, business)
         results[f"agents_{mode}"] = agent_activity(data, filters, business)
         results[f"waiting_{mode}"] = waiting_now(data, now, filters, business)
+        results[f"backlog_{mode}"] = backlog(results[f"waiting_{mode}"], business)
     return results
 
 
