@@ -12,9 +12,11 @@ Every "never reached" is checked on a real local server that counts the requests
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
@@ -323,3 +325,21 @@ def test_tls_keeps_the_host_name_when_the_address_is_pinned():
     LOCAL.pin(request)
     assert request.url.host == "127.0.0.1" and request.headers["host"] == "localhost:8443"
     assert request.extensions["sni_hostname"] == "localhost"
+
+
+# --- one policy: no other way out --------------------------------------------------------------------------
+
+def test_every_request_the_dashboard_makes_goes_through_the_policy():
+    """No module of the dashboard opens its own HTTP client; every CEOX client it makes carries the policy's hook."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [p for folder in ("dashboard", "ui", "app_pages") for p in (root / folder).rglob("*.py")]
+    sources.append(root / "app.py")
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        name = str(path.relative_to(root))
+        if name == "dashboard/outbound.py":
+            continue
+        assert not re.search(r"httpx\.(Async)?Client\(|urllib\.request|requests\.(get|post)", text), name
+        for call in re.finditer(r"(?<![\w.])(Async)?Client\(", text):
+            line = text[call.start():text.find("\n", text.find(")", call.start()))]
+            assert "request_hook=" in line, f"{name}: {line}"
