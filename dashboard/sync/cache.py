@@ -9,14 +9,19 @@ resolution and an outgoing message leaves `unread` at 0, so a second message sta
 second as the last one, stored after the previous refresh read the thread, changes nothing in the
 list row. Conversations missing from the list are removed with their messages. Message bodies and
 media URLs are never stored.
+
+Window first: threads are fetched newest activity first, those that may have messages in the window a
+page asks for (`priority`) before the others, and stored batch by batch, so a period's figures are
+final (coverage.py) long before the whole history is in.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,11 +32,15 @@ import pandas as pd
 from ceox_api import AsyncClient, Client
 from ceox_api.models import Conversation, Message
 from dashboard.connection import Workspace
-from dashboard.sync import fetch, store
+from dashboard.sync import coverage, fetch, store
+from dashboard.sync.coverage import Coverage, Window
 from dashboard.sync.fetch import Progress
 from dashboard.tenants import identify_client
 
 DEFAULT_CONCURRENCY = 16
+# Threads fetched and stored as one unit: small enough that a page sees a window final soon after its
+# last thread arrives, large enough that the wait for a batch's slowest answer costs little.
+BATCH_SIZE = 200
 # A conversation whose last message is stamped later than this before the previous refresh started
 # is fetched again: this covers the one-second resolution of timestamps, a message stored a moment
 # after its timestamp, and a difference between this machine's clock and the service's.
@@ -42,6 +51,7 @@ ConversationRow = tuple[Any, ...]
 _THREAD_SIGNATURE = tuple(store.CONVERSATION_COLUMNS.index(name)
                           for name in ("last_message_at", "unread", "status", "solved_at"))
 _LAST_MESSAGE_AT = store.CONVERSATION_COLUMNS.index("last_message_at")
+_CREATED_AT = store.CONVERSATION_COLUMNS.index("created_at")
 _INSERT_CONVERSATION = (f"INSERT OR REPLACE INTO conversations ({', '.join(store.CONVERSATION_COLUMNS)})"
                         f" VALUES ({', '.join('?' * len(store.CONVERSATION_COLUMNS))})")
 _INSERT_THREAD = (f"INSERT OR REPLACE INTO threads ({', '.join(store.THREAD_COLUMNS)})"
@@ -78,6 +88,7 @@ class SyncReport:
     fetched_ids: frozenset[int]
     removed_ids: frozenset[int]
     recent_ids: frozenset[int]
+    stopped: bool = False  # stopped on request before every thread was fetched (the rest count as failed)
 
 
 @dataclass(frozen=True)
@@ -120,13 +131,16 @@ class Cache:
     # --- refreshing --------------------------------------------------------------------------------
 
     def refresh(
-        self, client: Client, *, on_progress: Progress | None = None, concurrency: int = DEFAULT_CONCURRENCY
+        self, client: Client, *, on_progress: Progress | None = None, concurrency: int = DEFAULT_CONCURRENCY,
+        priority: Callable[[], Window | None] | None = None, stop: threading.Event | None = None,
     ) -> SyncReport:
         """Bring the cache up to date through `client`, the credential it was first filled through.
 
         `on_progress(done, total)` is called once with `done` 0 when the threads to fetch are known,
         then after each thread. A refresh that another session is running is waited for, then this
-        one runs (and finds little left to fetch).
+        one runs (and finds little left to fetch). Before each batch of threads, `priority()` names the
+        window whose threads go first (asked again each batch, so a page can change it meanwhile).
+        When `stop` is set, the refresh ends after the batch in flight, saving what it fetched.
 
         Raises the client's errors (`CeoxError`) when the list cannot be read (nothing changes) or a
         thread fails in a way retrying cannot fix (401, 403); `SyncError` when threads still fail after
@@ -141,12 +155,14 @@ class Cache:
             db = store.connect(self.path, create=True)
             assert db is not None
             try:
-                return self._refresh(db, client, on_progress, concurrency, started)
+                return self._refresh(db, client, on_progress, concurrency, started, priority or _no_window,
+                                     stop or threading.Event())
             finally:
                 db.close()
 
     def _refresh(self, db: sqlite3.Connection, client: Client, on_progress: Progress | None,
-                 concurrency: int, started: float) -> SyncReport:
+                 concurrency: int, started: float, priority: Callable[[], Window | None],
+                 stop: threading.Event) -> SyncReport:
         credential = identify_client(client).credential
         with store.snapshot(db):
             owner = store.get_meta(db, "credential")
@@ -164,34 +180,40 @@ class Cache:
         refresh_started = datetime.now(UTC)
         recent_since = None if previous_start is None else int(previous_start) - _ns(SAFETY_WINDOW)
 
-        async def work(twin: AsyncClient) -> tuple[_Plan, fetch.Threads]:
+        async def work(twin: AsyncClient) -> tuple[_Plan, fetch.Threads, bool]:
             listed, present = await fetch.list_conversations(twin)
             plan = _Plan.make(cached, listed, present, marked_ids, recent_since)
+            _store_plan(db, plan, credential, previous_available)
+            total, threads, remaining = len(plan.to_fetch), fetch.Threads(), plan.to_fetch
             if on_progress is not None:
-                on_progress(0, len(plan.to_fetch))
-            threads = await fetch.fetch_threads(twin, plan.to_fetch, concurrency=concurrency,
-                                                on_progress=on_progress)
-            return plan, threads
+                on_progress(0, total)
+            ordered_for: object = _UNORDERED
+            while remaining and threads.fatal is None and not stop.is_set():
+                window = priority()
+                if window != ordered_for:
+                    remaining, ordered_for = _ordered(remaining, plan.rows, window), window
+                batch, remaining = _next_batch(remaining, plan.rows, window)
+                done = total - len(remaining) - len(batch)
+                batch_progress = None if on_progress is None else (
+                    lambda n, _, done=done: on_progress(done + n, total))
+                fetched = await fetch.fetch_threads(twin, batch, concurrency=concurrency,
+                                                    on_progress=batch_progress)
+                _merge(threads, fetched)
+                _store_batch(db, plan, fetched, _available(plan, threads, previous_available))
+            return plan, threads, bool(remaining)
 
-        plan, threads = fetch.run_async(client, work)
-        complete = not threads.failed and threads.fatal is None
-
+        plan, threads, stopped = fetch.run_async(client, work)
+        complete = not threads.failed and threads.fatal is None and not stopped
+        fetched = sorted(threads.messages)
         # Gone: listed, then 404 when its thread was asked for (deleted, or out of scope since).
         removed = plan.removed | (threads.gone & cached.keys())
         with store.transaction(db):
-            store.set_meta(db, "credential", credential)
-            db.executemany("DELETE FROM conversations WHERE id = ?", ((i,) for i in removed | threads.gone))
-            db.executemany("DELETE FROM threads WHERE conversation_id = ?", ((i,) for i in removed | threads.gone))
-            fetched = sorted(threads.messages)
-            db.executemany(_INSERT_CONVERSATION, (plan.rows[i] for i in fetched + plan.row_updates))
-            db.executemany(_INSERT_THREAD, (_thread_row(i, threads.messages[i]) for i in fetched))
             # Marks made after the snapshot stay for the next refresh, as do those of unfetched threads.
             # Recent ones too: the next refresh's window may no longer reach their last message.
             db.execute("DELETE FROM marks WHERE seq <= ?", (mark_seq,))
             retry = (marked_ids | set(plan.recent)) & (set(plan.to_fetch) - set(fetched) - threads.gone)
             db.executemany("INSERT INTO marks (conversation_id) VALUES (?)", ((i,) for i in retry))
             store.set_meta(db, "refresh_started_at", str(store.nanoseconds(refresh_started)))
-            store.write_available(db, _available(plan, threads, previous_available))
             synced_at = datetime.now(UTC)
             if complete:
                 store.set_meta(db, "last_synced_at", str(store.nanoseconds(synced_at)))
@@ -204,7 +226,7 @@ class Cache:
             failed=len(plan.to_fetch) - len(fetched) - len(threads.gone),
             conversations=conversations, messages=messages, seconds=time.perf_counter() - started,
             synced_at=synced_at, fetched_ids=frozenset(fetched), removed_ids=frozenset(removed),
-            recent_ids=frozenset(plan.recent),
+            recent_ids=frozenset(plan.recent), stopped=stopped,
         )
         if threads.fatal is not None:
             raise threads.fatal
@@ -272,6 +294,26 @@ class Cache:
         return CacheInfo(self.path, True, store.from_nanoseconds(None if synced is None else int(synced)),
                          generation, conversations, messages, available)
 
+    def coverage(self, window: Window | None = None) -> Coverage:
+        """How much of the last listed history is stored, and whether `window`'s figures are final."""
+        db = store.connect(self.path, create=False)
+        if db is None:
+            return Coverage(None, 0, 0)
+        try:
+            return coverage.read(db, window)
+        finally:
+            db.close()
+
+    def marked(self) -> bool:
+        """Whether conversations are marked for the next refresh (by the webhook receiver)."""
+        db = store.connect(self.path, create=False)
+        if db is None:
+            return False
+        try:
+            return db.execute("SELECT EXISTS (SELECT 1 FROM marks)").fetchone()[0] == 1
+        finally:
+            db.close()
+
     def last_synced_at(self) -> datetime | None:
         """When the last complete refresh finished (UTC), or None before the first one."""
         return self.info().last_synced_at
@@ -316,6 +358,73 @@ class _Plan:
         fetch = set(new) | set(changed) | set(marked) | set(recent)
         to_fetch = [i for i in rows if i in fetch]
         return cls(rows, new, changed, marked, recent, to_fetch, row_updates, set(cached) - set(rows), present)
+
+
+_UNORDERED = object()
+
+
+def _no_window() -> Window | None:
+    return None
+
+
+def _in_window(row: ConversationRow, window: Window | None) -> bool:
+    return window is not None and window.contains(row[_LAST_MESSAGE_AT], row[_CREATED_AT])
+
+
+def _ordered(ids: list[int], rows: dict[int, ConversationRow], window: Window | None) -> list[int]:
+    """Newest activity first, the window's conversations before the rest."""
+    def key(i: int) -> tuple[bool, int]:
+        last = rows[i][_LAST_MESSAGE_AT]
+        return (not _in_window(rows[i], window), -(last if last is not None else store.NULL))
+
+    return sorted(ids, key=key)
+
+
+def _next_batch(ordered: list[int], rows: dict[int, ConversationRow],
+                window: Window | None) -> tuple[list[int], list[int]]:
+    """(batch, the rest) of `_ordered` ids. While any of the window's threads is left a batch holds only
+    those, so the window is final as soon as its last batch is stored."""
+    batch = ordered[:BATCH_SIZE]
+    if _in_window(rows[batch[0]], window):
+        batch = [i for i in batch if _in_window(rows[i], window)]
+    return batch, ordered[len(batch):]
+
+
+def _store_plan(db: sqlite3.Connection, plan: _Plan, credential: str, previous_available: frozenset[str]) -> None:
+    """Before any thread: drop what the list no longer has, update rows whose thread did not change, and
+    note what is pending, so that pages can tell which periods are final while the threads arrive."""
+    with store.transaction(db):
+        store.set_meta(db, "credential", credential)
+        db.executemany("DELETE FROM conversations WHERE id = ?", ((i,) for i in plan.removed))
+        db.executemany("DELETE FROM threads WHERE conversation_id = ?", ((i,) for i in plan.removed))
+        db.executemany(_INSERT_CONVERSATION, (plan.rows[i] for i in plan.row_updates))
+        db.execute("DELETE FROM pending")
+        db.executemany("INSERT INTO pending (conversation_id, last_message_at, created_at) VALUES (?, ?, ?)",
+                       ((i, plan.rows[i][_LAST_MESSAGE_AT], plan.rows[i][_CREATED_AT]) for i in plan.to_fetch))
+        store.set_meta(db, "listed", str(len(plan.rows)))
+        store.write_available(db, _available(plan, fetch.Threads(), previous_available))
+        _bump_generation(db)
+
+
+def _store_batch(db: sqlite3.Connection, plan: _Plan, threads: fetch.Threads, available: set[str]) -> None:
+    """One batch's threads with their list rows; gone ones removed. Failed ones stay pending."""
+    fetched = sorted(threads.messages)
+    with store.transaction(db):
+        db.executemany("DELETE FROM conversations WHERE id = ?", ((i,) for i in threads.gone))
+        db.executemany("DELETE FROM threads WHERE conversation_id = ?", ((i,) for i in threads.gone))
+        db.executemany(_INSERT_CONVERSATION, (plan.rows[i] for i in fetched))
+        db.executemany(_INSERT_THREAD, (_thread_row(i, threads.messages[i]) for i in fetched))
+        db.executemany("DELETE FROM pending WHERE conversation_id = ?", ((i,) for i in fetched + sorted(threads.gone)))
+        store.write_available(db, available)
+        _bump_generation(db)
+
+
+def _merge(into: fetch.Threads, batch: fetch.Threads) -> None:
+    into.messages.update(batch.messages)
+    into.gone |= batch.gone
+    into.failed.update(batch.failed)
+    into.fatal = into.fatal or batch.fatal
+    into.present |= batch.present
 
 
 def _is_recent(row: ConversationRow, since: int | None) -> bool:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from dashboard.storage import data_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Writers wait this long for each other (a cold sync's write phase takes well under a second).
 BUSY_TIMEOUT_S = 30
 # A refresh waits this long for another session's refresh of the same cache to finish.
@@ -92,6 +92,10 @@ CREATE TABLE threads (
 );
 -- Conversations named by mark_changed, in order: a refresh consumes only the marks it saw.
 CREATE TABLE marks (seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id INTEGER NOT NULL);
+-- Conversations the running (or an interrupted) refresh listed and has not stored yet: what keeps a
+-- period's figures from being final (coverage.py).
+CREATE TABLE pending (conversation_id INTEGER PRIMARY KEY, last_message_at INTEGER, created_at INTEGER);
+CREATE INDEX pending_by_last_message ON pending (last_message_at);
 """
 
 # Stands for NULL in stored and read-out integers, then masked: int64's minimum is also numpy's NaT.
