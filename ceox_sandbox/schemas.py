@@ -201,6 +201,8 @@ class FaultsBody(RequestBody):
     latency_ms: Annotated[float, Field(ge=0, le=60_000)] = 0
     error_rate: Annotated[float, Field(ge=0, le=1)] = 0
     rate_limit_per_s: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    # Extension: a share of requests answered 429 at random, whatever their rate.
+    throttle_rate: Annotated[float, Field(ge=0, le=1)] = 0
 
 
 # ---- response objects -----------------------------------------------------------------------

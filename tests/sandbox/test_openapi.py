@@ -42,7 +42,7 @@ REQUEST_FIELDS = {
     ("POST", "/auth/login"): {"email", "password"},
     ("POST", "/sandbox/inbound"): {"device_id", "from", "name", "body", "media_type", "is_group"},
     ("POST", "/sandbox/api-keys"): {"name"},
-    ("POST", "/sandbox/faults"): {"latency_ms", "error_rate", "rate_limit_per_s"},
+    ("POST", "/sandbox/faults"): {"latency_ms", "error_rate", "rate_limit_per_s", "throttle_rate"},
 }
 REQUIRED_FIELDS = {
     ("POST", "/messages/send"): {"to"},

@@ -193,6 +193,20 @@ def test_rate_limit_answers_429_with_retry_after(faults):
     assert [faults.get("/api/v1/roles").status_code for _ in range(6)] == [200] * 6
 
 
+def test_throttle_rate_answers_429_at_random_with_retry_after(faults):
+    assert faults.post("/sandbox/faults", json={"throttle_rate": 1}).json()["throttle_rate"] == 1
+    for path in ("/api/v1/devices", "/api/v1/me"):
+        limited = faults.get(path)
+        assert_error(limited, 429)
+        assert int(limited.headers["Retry-After"]) >= 1
+    assert faults.get("/sandbox/faults").status_code == 200  # /sandbox is never throttled
+    assert faults.post("/sandbox/faults", json={"throttle_rate": 0.5}).json()["throttle_rate"] == 0.5
+    statuses = {faults.get("/api/v1/roles").status_code for _ in range(60)}
+    assert statuses == {200, 429}  # a 1 in 2**60 chance of failing by luck
+    assert faults.post("/sandbox/faults", json={}).json()["throttle_rate"] == 0
+    assert faults.get("/api/v1/roles").status_code == 200
+
+
 def test_an_empty_body_clears_every_fault(faults):
     faults.post("/sandbox/faults", json={"latency_ms": 50, "error_rate": 0.5, "rate_limit_per_s": 10})
     assert _documented(faults.get("/sandbox/faults").json()) == {"latency_ms": 50, "error_rate": 0.5,
@@ -203,7 +217,8 @@ def test_an_empty_body_clears_every_fault(faults):
 
 @pytest.mark.parametrize("body", [
     {"latency_ms": -1}, {"latency_ms": "slow"}, {"latency_ms": 10**9}, {"error_rate": 2}, {"error_rate": -0.1},
-    {"error_rate": "half"}, {"rate_limit_per_s": -1}, {"rate_limit_per_s": 0}, {"rate_limit_per_s": "x"}, [],
+    {"error_rate": "half"}, {"rate_limit_per_s": -1}, {"rate_limit_per_s": 0}, {"rate_limit_per_s": "x"},
+    {"throttle_rate": 1.5}, {"throttle_rate": -0.1}, {"throttle_rate": "often"}, [],
 ])
 def test_bad_fault_values_answer_400(faults, body):
     field = next(iter(body)) if isinstance(body, dict) else "object"
