@@ -88,6 +88,7 @@ class SyncReport:
     fetched_ids: frozenset[int]
     removed_ids: frozenset[int]
     recent_ids: frozenset[int]
+    failed_ids: frozenset[int]  # the `failed` threads, for a page to list
     stopped: bool = False  # stopped on request before every thread was fetched (the rest count as failed)
 
 
@@ -207,11 +208,12 @@ class Cache:
         fetched = sorted(threads.messages)
         # Gone: listed, then 404 when its thread was asked for (deleted, or out of scope since).
         removed = plan.removed | (threads.gone & cached.keys())
+        failed = frozenset(plan.to_fetch) - frozenset(fetched) - threads.gone
         with store.transaction(db):
             # Marks made after the snapshot stay for the next refresh, as do those of unfetched threads.
             # Recent ones too: the next refresh's window may no longer reach their last message.
             db.execute("DELETE FROM marks WHERE seq <= ?", (mark_seq,))
-            retry = (marked_ids | set(plan.recent)) & (set(plan.to_fetch) - set(fetched) - threads.gone)
+            retry = (marked_ids | set(plan.recent)) & failed
             db.executemany("INSERT INTO marks (conversation_id) VALUES (?)", ((i,) for i in retry))
             store.set_meta(db, "refresh_started_at", str(store.nanoseconds(refresh_started)))
             synced_at = datetime.now(UTC)
@@ -223,10 +225,10 @@ class Cache:
         report = SyncReport(
             cold=cold, listed=len(plan.rows), new=len(plan.new), changed=len(plan.changed),
             marked=len(plan.marked), recent=len(plan.recent), fetched=len(fetched), removed=len(removed),
-            failed=len(plan.to_fetch) - len(fetched) - len(threads.gone),
+            failed=len(failed),
             conversations=conversations, messages=messages, seconds=time.perf_counter() - started,
             synced_at=synced_at, fetched_ids=frozenset(fetched), removed_ids=frozenset(removed),
-            recent_ids=frozenset(plan.recent), stopped=stopped,
+            recent_ids=frozenset(plan.recent), failed_ids=failed, stopped=stopped,
         )
         if threads.fatal is not None:
             raise threads.fatal

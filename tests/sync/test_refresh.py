@@ -249,9 +249,11 @@ def test_failed_threads_are_fetched_by_the_next_refresh(sandbox: SandboxServer, 
     assert partial.fetched + partial.failed == partial.listed == len(vip_reference[0])
     assert cache.last_synced_at() is None  # never completed
     assert len(cache.frames()[0]) == partial.fetched  # what was fetched is saved
+    assert partial.failed_ids == set(vip_reference[0]["id"]) - set(cache.frames()[0]["id"])
 
     report = cache.refresh(vip)
     assert report.fetched - report.recent == partial.failed and report.new == partial.failed
+    assert partial.failed_ids <= report.fetched_ids and not report.failed_ids
     assert cache.last_synced_at() == report.synced_at
     conversations, messages, _ = cache.frames()
     pd.testing.assert_frame_equal(conversations, vip_reference[0])
