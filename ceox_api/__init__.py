@@ -8,6 +8,7 @@ Importing this package imports neither pandas nor streamlit; `to_frame` loads pa
 """
 
 from ceox_api._base import DEFAULT_TIMEOUT
+from ceox_api._call import NOT_GIVEN, NotGiven
 from ceox_api._paging import Listing, is_partial
 from ceox_api.client import AsyncClient, Client
 from ceox_api.errors import (
@@ -45,6 +46,8 @@ from ceox_api.models import (
 )
 
 __all__ = [
+    "NOT_GIVEN",
+    "NotGiven",
     "DEFAULT_TIMEOUT",
     "ApiKey",
     "AsyncClient",

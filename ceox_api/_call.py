@@ -48,9 +48,35 @@ class Call(Generic[T]):
         return self.method in _IDEMPOTENT_METHODS or (self.method == "POST" and self.path in IDEMPOTENT_POSTS)
 
 
+class NotGiven:
+    """An argument the caller left out: "leave unchanged" in a partial update, so that None can mean
+    "clear" (as in openai-python). `NOT_GIVEN` is its one instance."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven()
+
+
 def given(**fields: Any) -> dict[str, Any]:
-    """The fields the caller gave: None means "leave unchanged" for the partial updates here."""
-    return {key: value for key, value in fields.items() if value is not None}
+    """The optional fields and query parameters the caller gave (None means "not given")."""
+    return {key: value for key, value in fields.items() if value is not None and value is not NOT_GIVEN}
+
+
+def changes(**fields: Any) -> dict[str, Any]:
+    """The fields of a partial update that the caller gave, None included (it clears the field)."""
+    return {key: value for key, value in fields.items() if value is not NOT_GIVEN}
 
 
 def nothing(body: Any) -> None:

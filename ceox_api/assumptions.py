@@ -22,6 +22,9 @@ INBOX_DEVICE_ITEM_PATH = "/inboxes/{id}/devices/{device_id}"
 
 # Partial updates: the contract says PUT with only the changed fields (the sandbox also takes PATCH).
 UPDATE_METHOD = "PUT"
+# A text field (an inbox's description or colour) is cleared by sending an empty string: the service
+# reads null in a partial update as "unchanged".
+CLEARED_TEXT = ""
 
 # `GET /conversations?status=`: the value that lists open and solved conversations together.
 ALL_STATUSES = "all"

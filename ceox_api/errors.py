@@ -180,9 +180,8 @@ def _message_text(value: object, depth: int) -> str:
     if isinstance(value, dict):
         by_key = {normalise_key(str(k)): v for k, v in value.items()}
         for key in _MESSAGE_KEYS:
-            if by_key.get(key):
-                if found := _message_text(by_key[key], depth + 1):
-                    return found
+            if by_key.get(key) and (found := _message_text(by_key[key], depth + 1)):
+                return found
         return ""
     if isinstance(value, list):
         return _shorten("; ".join(filter(None, (_message_text(item, depth + 1) for item in value[:5]))))

@@ -113,14 +113,16 @@ class AsyncConversations(Conversations[Async]):
             raise ValueError("concurrency must be at least 1")
         ids = list(dict.fromkeys(conversation_ids))
         gate = asyncio.Semaphore(concurrency)
+        # Filled in the order asked for (threads arrive in any order), so results read like the input.
         result = Threads()
+        slots: dict[int, list[Message]] = {}
         done = 0
 
         async def fetch(conversation_id: int) -> None:
             nonlocal done
             async with gate:
                 try:
-                    result[conversation_id] = await self.messages(conversation_id)
+                    slots[conversation_id] = await self.messages(conversation_id)
                 except _STOPS_ALL:
                     raise
                 except CeoxError as exc:
@@ -137,6 +139,7 @@ class AsyncConversations(Conversations[Async]):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        result.update((conversation_id, slots[conversation_id]) for conversation_id in ids if conversation_id in slots)
         return result
 
 

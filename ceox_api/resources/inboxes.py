@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ceox_api._call import Call, given, many, nothing, one
-from ceox_api.assumptions import INBOX_DEVICE_ITEM_PATH, UPDATE_METHOD
+from ceox_api._call import NOT_GIVEN, Call, NotGiven, changes, given, many, nothing, one
+from ceox_api.assumptions import CLEARED_TEXT, INBOX_DEVICE_ITEM_PATH, UPDATE_METHOD
 from ceox_api.models import Inbox, User
 from ceox_api.resources._resource import Mode, Resource, endpoint
 
@@ -20,10 +20,16 @@ class Inboxes(Resource[Mode]):
 
     @endpoint
     def update(
-        self, inbox_id: int, *, name: str | None = None, description: str | None = None, color: str | None = None
+        self,
+        inbox_id: int,
+        *,
+        name: str | NotGiven = NOT_GIVEN,
+        description: str | None | NotGiven = NOT_GIVEN,
+        color: str | None | NotGiven = NOT_GIVEN,
     ) -> Call[Inbox]:
-        """Change only the fields given."""
-        fields = given(name=name, description=description, color=color)
+        """Change only the fields given; `description=None` or `color=None` clears it."""
+        fields = changes(name=name, description=CLEARED_TEXT if description is None else description,
+                         color=CLEARED_TEXT if color is None else color)
         return Call(UPDATE_METHOD, "/inboxes/{id}", one(Inbox), {"id": inbox_id}, json=fields)
 
     @endpoint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ceox_api._call import Call, given, many, nothing, one
+from ceox_api._call import NOT_GIVEN, Call, NotGiven, changes, many, nothing, one
 from ceox_api.assumptions import UPDATE_METHOD
 from ceox_api.models import Role
 from ceox_api.resources._resource import Mode, Resource, endpoint
@@ -21,9 +21,11 @@ class Roles(Resource[Mode]):
         return Call("POST", "/roles", one(Role), json={"name": name})
 
     @endpoint
-    def update(self, role_id: int, *, name: str | None = None, capabilities: Sequence[str] | None = None) -> Call[Role]:
-        """Rename (not a system role) and/or replace the capability set; only the fields given change."""
-        fields = given(name=name, capabilities=None if capabilities is None else list(capabilities))
+    def update(self, role_id: int, *, name: str | NotGiven = NOT_GIVEN,
+               capabilities: Sequence[str] | NotGiven = NOT_GIVEN) -> Call[Role]:
+        """Rename (not a system role) and/or replace the capability set (`[]`: none); only the fields given change."""
+        listed = capabilities if isinstance(capabilities, NotGiven) else list(capabilities)
+        fields = changes(name=name, capabilities=listed)
         return Call(UPDATE_METHOD, "/roles/{id}", one(Role), {"id": role_id}, json=fields)
 
     @endpoint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ceox_api._call import Call, given, many, nothing, one
+from ceox_api._call import NOT_GIVEN, Call, NotGiven, changes, many, nothing, one
 from ceox_api.assumptions import UPDATE_METHOD
 from ceox_api.models import User, UserStatus
 from ceox_api.resources._resource import Mode, Resource, endpoint
@@ -28,19 +28,19 @@ class Users(Resource[Mode]):
         self,
         user_id: int,
         *,
-        name: str | None = None,
-        email: str | None = None,
-        role_id: int | None = None,
-        status: UserStatus | None = None,
-        inbox_ids: Sequence[int] | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        email: str | NotGiven = NOT_GIVEN,
+        role_id: int | NotGiven = NOT_GIVEN,
+        status: UserStatus | NotGiven = NOT_GIVEN,
+        inbox_ids: Sequence[int] | NotGiven = NOT_GIVEN,
     ) -> Call[User]:
-        """Change only the fields given; `inbox_ids` replaces the user's memberships."""
-        fields = given(
+        """Change only the fields given; `inbox_ids` replaces the user's memberships (`[]`: none)."""
+        fields = changes(
             name=name,
             email=email,
             role_id=role_id,
             status=status,
-            inbox_ids=None if inbox_ids is None else list(inbox_ids),
+            inbox_ids=inbox_ids if isinstance(inbox_ids, NotGiven) else list(inbox_ids),
         )
         return Call(UPDATE_METHOD, "/users/{id}", one(User), {"id": user_id}, json=fields)
 

@@ -506,7 +506,9 @@ def test_a_full_read_under_faults_equals_a_fault_free_read(
     finally:
         client.sandbox.clear_faults()
     retried_after = {r.getMessage().split("after: ")[1][:3] for r in caplog.records if "retrying" in r.getMessage()}
-    assert retried_after == {"429", "503"}
+    # 503s are certain at this rate; 429s only when the client outpaces the limit (its pacing, and a busy
+    # machine, may keep it below): retried answers are of these two kinds only.
+    assert "503" in retried_after and retried_after <= {"429", "503"}
 
 
 def test_sends_under_faults_are_never_duplicated(connect: Connector, own_demo: SandboxServer) -> None:
@@ -580,3 +582,17 @@ async def test_the_async_client_spreads_concurrent_requests_over_lanes(demo_sand
         assert len(threads) == 32
         assert sum(1 for count in connections_per_lane(client) if count) >= 4
         assert client._http._transport._busy == [0] * AsyncClient.LANES
+
+
+def test_partial_updates_leave_out_what_is_not_given_and_clear_what_is_none(empty_sandbox):
+    """NOT_GIVEN leaves a field as it is; None clears an inbox's description and colour."""
+    with Client(empty_sandbox.api_url, api_key=empty_sandbox.api_key, use_env=False) as client:
+        inbox = client.inboxes.create("Clearing", description="Old words", color="#112233")
+        renamed = client.inboxes.update(inbox.id, name="Cleared")
+        assert (renamed.name, renamed.description, renamed.color) == ("Cleared", "Old words", "#112233")
+        cleared = client.inboxes.update(inbox.id, description=None, color=None)
+        assert (cleared.name, cleared.description, cleared.color) == ("Cleared", "", "")
+        role = client.roles.create("Clearing role")
+        client.roles.update(role.id, capabilities=["chats.send"])
+        assert client.roles.update(role.id, name="Renamed role").capabilities == ["chats.send"]
+        assert client.roles.update(role.id, capabilities=[]).capabilities == []
