@@ -28,6 +28,7 @@ from dashboard.analytics.metrics import (
     Filters,
     Missing,
     Period,
+    conversation_positions,
     cycle_mask,
     filter_problem,
     sorted_group_stats,
@@ -66,7 +67,7 @@ def cycle_rows(data: Cycles, filters: Filters = NO_FILTERS, labels: Labels = Lab
     zone = data.settings.zone
     suffix = filters.suffix
     rows = cycles[keep]
-    position = pd.Index(data.conversations["id"].to_numpy(np.int64)).get_indexer(rows["conversation_id"].to_numpy())
+    position = conversation_positions(data, rows["conversation_id"].to_numpy())
 
     def conversation_text(column: str) -> pd.Series:
         return pd.Series(pd.array(data.conversations[column], dtype="string").take(position), index=rows.index)

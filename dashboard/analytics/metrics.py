@@ -186,6 +186,7 @@ class _Arrays:
         self.messages_in = cycles["messages_in"].to_numpy()
         self.messages_out = cycles["messages_out"].to_numpy()
         self.contains_solve = cycles["contains_solve"].to_numpy()
+        self.open_last = cycles["is_last"].to_numpy() & (cycles["status"] == "open").fillna(False).to_numpy(bool)
         self.reply_cycle = {suffix: _replies(data, suffix)["cycle_id"].to_numpy() for suffix in _SUFFIXES}
         self.reply_agent = {suffix: _key_ints(_replies(data, suffix)["agent_id"]) for suffix in _SUFFIXES}
         self.sent_cycle = sent["cycle_id"].to_numpy()
@@ -761,9 +762,11 @@ def waiting_now(data: Cycles, now: pd.Timestamp, filters: Filters = NO_FILTERS,
     cycles = data.cycles
     undated = replace(filters, start=None, end=None)
     since_column = f"unanswered_since{filters.suffix}"
-    keep = cycle_mask(data, undated, response=True) & cycles["is_last"].to_numpy()
-    keep &= (cycles["status"] == "open").fillna(False).to_numpy(bool) & cycles[since_column].notna().to_numpy()
-    rows = cycles[keep]
+    keep = cycle_mask(data, undated, response=True) & _arrays(data).open_last
+    keep &= cycles[since_column].notna().to_numpy()
+    agent_column = _key_column("agent", filters)
+    rows = cycles.loc[keep, ["conversation_id", "cycle_id", "contact_id", "device_id", "inbox_id", "is_group",
+                             agent_column, "end", since_column]]  # only these: copying every column is slow
     since = rows[since_column].array.asi8
     now_ns = np.full(since.size, pd.Timestamp(now).tz_convert("UTC").as_unit("ns").value)
     clock = BusinessClock.covering(data.settings.business_hours, data.settings.zone, since, now_ns[:1])
@@ -771,8 +774,8 @@ def waiting_now(data: Cycles, now: pd.Timestamp, filters: Filters = NO_FILTERS,
     busy = np.maximum(clock.seconds(since, now_ns), 0)
     frame = _with_names(data, rows)[["conversation_id", "cycle_id", "contact_id", "contact_name", "contact_phone",
                                      "device_id", "device_name", "inbox_id", "is_group"]]
-    frame["agent_id"] = rows[_key_column("agent", filters)]
-    position = pd.Index(data.conversations["id"].to_numpy(np.int64)).get_indexer(rows["conversation_id"].to_numpy())
+    frame["agent_id"] = rows[agent_column]
+    position = conversation_positions(data, rows["conversation_id"].to_numpy())
     frame["unread"] = pd.array(data.conversations["unread"], dtype="Int64").take(position)
     frame["last_message_at"] = rows["end"]
     frame["waiting_since"] = rows[since_column]
@@ -911,15 +914,22 @@ def _in_bucket(values: np.ndarray, bucket: str) -> np.ndarray:
     return (values > lower) & (values <= FRT_BUCKETS[i][1])
 
 
+def conversation_positions(data: Cycles, conversation_ids: np.ndarray) -> np.ndarray:
+    """The rows of `data.conversations` holding these conversation ids (the index is built once)."""
+    if "conversation_index" not in data.cache:
+        data.cache["conversation_index"] = pd.Index(data.conversations["id"].to_numpy(np.int64))
+    return data.cache["conversation_index"].get_indexer(conversation_ids)
+
+
 def _with_names(data: Cycles, rows: pd.DataFrame) -> pd.DataFrame:
     """`rows` with the conversation's contact name, phone and device name."""
     conversations = data.conversations
-    position = pd.Index(conversations["id"].to_numpy(np.int64)).get_indexer(rows["conversation_id"].to_numpy())
+    position = conversation_positions(data, rows["conversation_id"].to_numpy())
     frame = rows.copy()
     at = frame.columns.get_loc("contact_id") + 1
     for offset, column in enumerate(("contact_name", "contact_phone")):
-        frame.insert(at + offset, column, pd.array(conversations[column], dtype="string").take(position))
+        frame.insert(at + offset, column, conversations[column].astype("string").array.take(position))
     frame.insert(frame.columns.get_loc("device_id") + 1, "device_name",
-                 pd.array(conversations["device_name"], dtype="string").take(position))
+                 conversations["device_name"].astype("string").array.take(position))
     return frame
 
