@@ -208,3 +208,24 @@ def test_the_live_board_names_no_inbox_the_user_cannot_list(two_tenants):
     named = [name for name in others.values() if name in text]
     numbered = [f"inbox #{i}" for i in others if f"inbox #{i}" in text]
     assert named == [] and numbered == []
+
+
+def test_a_scoped_user_sees_received_events_only_of_conversations_it_lists(two_tenants):
+    url = two_tenants.api_url
+    with Client(url, api_key=two_tenants.api_keys[0], use_env=False) as admin:
+        role = admin.roles.create("Webhook keeper")
+        admin.roles.update(role.id, capabilities=["webhooks.manage"])
+        admin.users.create(name="Keeper", email="keeper@demo.ceox.local", password=PASSWORD, role_id=role.id,
+                           inbox_ids=[admin.inboxes.list()[0].id])
+        every = [c.id for c in admin.conversations.list(status="all")]
+    key = in_named_workspace(connect(url, api_key=two_tenants.api_keys[0], source="demo"))
+    keeper = in_named_workspace(sign_in(url, "keeper@demo.ceox.local", PASSWORD, allow_private=True))
+    assert key.workspace_id == keeper.workspace_id  # one tenant: only the scope filter stands between them
+    with keeper.client() as client:
+        own = {c.id for c in client.conversations.list(status="all")}
+    other = next(i for i in every if i not in own)
+    receiver.store_event(key.workspace_id, event(1, conversation_id=min(own), body="event in the inbox of the keeper"))
+    receiver.store_event(key.workspace_id, event(2, conversation_id=other, body=f"{MARK} event in another inbox"))
+    assert f"{MARK} event in another inbox" in shown(open_as(key, "app_pages/webhooks.py"))
+    text = shown(open_as(keeper, "app_pages/webhooks.py"))
+    assert "event in the inbox of the keeper" in text and MARK not in text
