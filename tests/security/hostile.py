@@ -163,9 +163,9 @@ def markdown_sources(at: AppTest) -> list[str]:
     return found
 
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).disable("text_join")
-# GitHub's autolink literals (www., http(s)://, e-mail addresses) inside one run of unescaped text:
-# a backslash escape splits the run, as it stops the literal in GitHub-flavoured Markdown.
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+# GitHub's autolink literals (www., http(s)://, e-mail addresses), looked for as Streamlit's renderer
+# does: in the text after parsing, where backslash escapes are already resolved (seen in Chromium).
 _AUTOLINK = re.compile(r"(?:https?://|www\.)[^\s<]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 
 
