@@ -4,15 +4,10 @@ and message bodies that look like HTML or Markdown shown as plain text."""
 
 from __future__ import annotations
 
-import io
 import itertools
-import json
-from urllib.parse import urljoin
 
-import httpx
 import pytest
 import streamlit as st
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from ceox_api import Client
