@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.connection import PUBLIC_DEMO_ONLY, PUBLISHED_BASE_URL, ConnectError, connect, sign_in
-from ui import gate, session
+from ui import doctor, gate, session
 from ui.plain_text import plain
 
 st.title("Connect")
@@ -14,6 +14,7 @@ if workspace is not None:
     where = "the demo workspace" if workspace.demo else plain(workspace.host)
     st.success(f"Connected to {where} as {plain(workspace.actor) if workspace.kind == 'token' else 'API key'}.",
                icon=":material/link:")
+    doctor.render(workspace)
 error = st.session_state.get(session.CONNECT_ERROR)
 if error:
     st.error(plain(error), icon=":material/error:")

@@ -119,6 +119,9 @@ class BaseClient(Generic[H]):
     `http_client` lets callers bring their own httpx client (proxies, a mock transport); the
     client closes only the one it made itself. `request_hook` sees every request before it is sent,
     may change it (pin the address it goes to, say) or refuse it by raising `RequestRefused`.
+    `response_hook` sees every response (each page, each retry) before the client reads it; it may
+    call `response.read()` to look at the body (the connection doctor does, to describe the answer's
+    shape). Both apply only to the httpx client the client makes itself.
     """
 
     def __init__(
@@ -135,6 +138,7 @@ class BaseClient(Generic[H]):
         http_client: H | None = None,
         use_env: bool = True,
         request_hook: Callable[[httpx.Request], None] | None = None,
+        response_hook: Callable[[httpx.Response], None] | None = None,
     ) -> None:
         # use_env=False: only explicit arguments count (an app must not send an operator's key to a
         # URL a visitor typed).
@@ -144,6 +148,7 @@ class BaseClient(Generic[H]):
         self.retry = RetryPolicy(max_retries, backoff_base, backoff_max, retry_after_max)
         self._credential = Credential.resolve(api_key, token, use_env=use_env)
         self.request_hook = request_hook
+        self.response_hook = response_hook
         self._owns_http = http_client is None
         self._http: H = http_client or self._new_http()
 
@@ -180,6 +185,7 @@ class BaseClient(Generic[H]):
             retry_after_max=retry.retry_after_max,
             use_env=False,
             request_hook=self.request_hook,
+            response_hook=self.response_hook,
         )
         twin._credential = self._credential
         return twin
@@ -277,7 +283,8 @@ def _describe_invalid(exc: pydantic.ValidationError) -> str:
 
 class SyncTransport(BaseClient[httpx.Client]):
     def _new_http(self) -> httpx.Client:
-        hooks = {"request": [self.request_hook]} if self.request_hook else {}
+        hooks = {"request": [self.request_hook] if self.request_hook else [],
+                 "response": [self.response_hook] if self.response_hook else []}
         return httpx.Client(timeout=self.timeout, event_hooks=hooks)
 
     def _request(self, call: Call[T]) -> T:
@@ -359,12 +366,19 @@ class AsyncTransport(BaseClient[httpx.AsyncClient]):
         self.pace = AdaptivePace(ceiling=self.LANES)
 
     def _new_http(self) -> httpx.AsyncClient:
-        hooks = {"request": [self._async_hook]} if self.request_hook else {}
+        hooks = {"request": [self._async_request_hook] if self.request_hook else [],
+                 "response": [self._async_response_hook] if self.response_hook else []}
         return httpx.AsyncClient(timeout=self.timeout, transport=_Lanes(self.LANES), event_hooks=hooks)
 
-    async def _async_hook(self, request: httpx.Request) -> None:
+    async def _async_request_hook(self, request: httpx.Request) -> None:
         assert self.request_hook is not None
         self.request_hook(request)
+
+    async def _async_response_hook(self, response: httpx.Response) -> None:
+        assert self.response_hook is not None
+        # The hook is synchronous: it gets the body already read.
+        await response.aread()
+        self.response_hook(response)
 
     async def _request(self, call: Call[T]) -> T:
         args: dict[str, Any] | None = self._request_args(call)
