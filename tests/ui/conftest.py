@@ -64,7 +64,8 @@ _COMMONMARK = MarkdownIt("commonmark")
 
 def as_read(markdown: str) -> str:
     """The words a reader sees of a Markdown text (escapes resolved, emphasis and tags dropped):
-    literal checks of messages that escape the service's or a user's text."""
+    literal checks of messages that escape the service's or a user's text. The invisible word joiners
+    that `plain()` adds against auto-linking are dropped too."""
     return "".join(child.content if child.type in ("text", "code_inline") else "\n"
                    for token in _COMMONMARK.parse(markdown) for child in token.children or []
-                   if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+                   if child.type in ("text", "code_inline", "softbreak", "hardbreak")).replace("\u2060", "")
