@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
@@ -46,7 +47,7 @@ from dashboard.analytics import (
     waiting_now,
 )
 from dashboard.connection import Workspace, connect, sign_in
-from dashboard.sync import Cache
+from dashboard.sync import Cache, background_sync
 from dashboard.sync import store as cache_store
 from tests.conftest import FAST_RETRIES
 from tests.ui.conftest import APP, assert_clean, markdown_texts
@@ -103,6 +104,8 @@ def api(demo) -> Iterator[Client]:
 
 
 def page_app(workspace: Workspace, page: str = ANALYTICS, **state) -> AppTest:
+    """The page, once the background sync has the whole history (so that figures compared with a
+    computation here come from the same rows)."""
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["workspace"] = workspace
     at.run()
@@ -111,7 +114,23 @@ def page_app(workspace: Workspace, page: str = ANALYTICS, **state) -> AppTest:
         at.session_state[key] = value
     at.run()
     assert_clean(at)
+    if wait_for_history(workspace):
+        at.run()
+        assert_clean(at)
     return at
+
+
+def wait_for_history(workspace: Workspace, timeout_s: float = 120) -> bool:
+    """Wait until the background sync of the workspace's cache is idle with the whole history; True when
+    it was not at first."""
+    runner = background_sync(Cache.for_workspace(workspace))
+    waited = False
+    deadline = time.monotonic() + timeout_s
+    while runner.state().running or runner.coverage().history_share < 1:
+        assert time.monotonic() < deadline, "the background sync did not finish"
+        waited = True
+        time.sleep(0.05)
+    return waited
 
 
 def engine_cycles(workspace: Workspace, settings: AnalyticsSettings | None = None) -> Cycles:
@@ -165,26 +184,38 @@ def test_first_open_syncs_with_progress_then_runs_from_the_cache(admin, tmp_path
     real_build = ui.build_cycles
     monkeypatch.setattr(ui, "build_cycles", lambda *a, **k: builds.append(1) or real_build(*a, **k))
 
-    at = page_app(admin)
-    status = at.main.children[1]
-    assert status.type == "status" and status.proto.label.startswith("Synced: ")
-    info = Cache.for_workspace(admin).info()
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["workspace"] = admin
+    at.run()
+    at.switch_page(ANALYTICS).run()
+    assert_clean(at)
+    # The first open waits for the period on screen (and the one before it), not for the whole history.
+    assert count(at, "Cycles") > 0
+    today = datetime.now(UTC).date()
+    window = ui.period_window(today - timedelta(days=29), today, UTC)
+    cache = Cache.for_workspace(admin)
+    assert cache.coverage(window).window_final
+    assert any(c.value.startswith("Figures for the last 30 days are complete; history ") for c in at.caption)
+
+    assert wait_for_history(admin) or cache.last_synced_at() is not None
+    info = cache.info()
     assert info.last_synced_at is not None and info.conversations > 0
     assert stat.S_IMODE(info.path.stat().st_mode) == 0o600
-    assert f"{info.conversations:,} conversations" in at.caption[0].value
-    assert len(builds) == 1
-
-    at.run()  # warm: no sync, and the cycles come from st.cache_resource
+    at.run()  # picks up the whole history; no waiting
     assert_clean(at)
     assert not [e for e in at.main.children.values() if e.type == "status"]
-    assert len(builds) == 1
-    assert count(at, "Cycles") > 0
+    assert f"{info.conversations:,} conversations" in at.caption[0].value
+    assert any(c.value == "Figures for the last 30 days are complete; history 100% loaded." for c in at.caption)
+    built = len(builds)
+    at.run()  # warm: the cycles come from st.cache_resource
+    assert len(builds) == built
 
     at.button(key="analytics_refresh").click().run()
     assert_clean(at)
     (toast,) = [t.value for t in at.toast]
-    assert toast.startswith("Refreshed: 0 changed conversations fetched.")  # recent ones may be checked again
-    assert len(builds) == 2  # a refresh is a new cache generation
+    assert toast.startswith("Refreshing in the background")
+    wait_for_history(admin)
+    assert cache.info().generation > info.generation  # the refresh ran, in the background
 
     at.button(key="analytics_clear").click().run()
     assert_clean(at)
@@ -192,6 +223,7 @@ def test_first_open_syncs_with_progress_then_runs_from_the_cache(admin, tmp_path
     assert "cleared" in at.info[0].value and not at.metric  # nothing syncs by itself after a clear
     at.button(key="analytics_sync_now").click().run()
     assert_clean(at)
+    wait_for_history(admin)
     assert Cache.for_workspace(admin).info().conversations == info.conversations
     assert count(at, "Cycles") > 0
 
