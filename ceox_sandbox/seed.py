@@ -266,12 +266,15 @@ def _insert_webhooks_and_media(db: sqlite3.Connection, now: int) -> None:
                    [(name, mimes[name], data) for name, data in blobs.items()])
 
 
-def _png(rgb: tuple[int, int, int], size: int = 8) -> bytes:
-    """A real single-colour PNG, so the dashboard can render the demo images."""
+def _png(rgb: tuple[int, int, int], width: int = 480, height: int = 360) -> bytes:
+    """A real PNG the size of a phone photo's preview (a colour with a darker band across the middle), so
+    the dashboard shows the demo images at a size where they read as pictures."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+    band = bytes(c * 3 // 5 for c in rgb)
+    rows = b"".join(b"\x00" + (band if height // 3 <= y < 2 * height // 3 else bytes(rgb)) * width
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 

@@ -7,10 +7,11 @@ own host.
 
 from __future__ import annotations
 
+import enum
 import mimetypes
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 import httpx
 import pandas as pd
@@ -19,7 +20,9 @@ from ceox_api._base import Credential
 from ceox_api.errors import RequestRefused
 from ceox_api.models import Conversation, Device, Inbox, Message
 from dashboard.connection import Workspace
+from dashboard.device_history import relative_time
 from dashboard.outbound import same_origin_url
+from dashboard.storage import private_db
 
 MIB = 1024 * 1024
 # WhatsApp's media limits (docs/contract.md, "Behaviour"): 16 MiB for images, audio and video, 100 MiB for documents.
@@ -47,14 +50,20 @@ MAX_BODY = 4096  # characters in a message body (WhatsApp's limit)
 
 # --- the list -----------------------------------------------------------------------------------------
 
-def filter_conversations(conversations: Iterable[Conversation], *, device_ids: Sequence[int] = (),
-                         inbox_ids: Sequence[int] = (), unread_only: bool = False,
+PAGE_SIZE = 50  # rows of the list at once: a large workspace pages instead of sending thousands of rows
+
+
+def filter_conversations(conversations: Iterable[Conversation], *, status: str = "all",
+                         device_ids: Sequence[int] = (), inbox_ids: Sequence[int] = (), unread_only: bool = False,
                          query: str = "") -> list[Conversation]:
-    """The conversations matching every given filter; `query` searches contact names and phones."""
+    """The conversations matching every given filter, latest activity first; `status` is a value of
+    STATUS_FILTERS and `query` searches contact names and phones."""
     needle = query.strip().lower()
     digits = "".join(ch for ch in needle if ch.isdigit())
     kept = []
     for c in conversations:
+        if status != "all" and c.status != status:
+            continue
         if device_ids and c.device_id not in device_ids:
             continue
         if inbox_ids and c.inbox_id not in inbox_ids:
@@ -65,21 +74,62 @@ def filter_conversations(conversations: Iterable[Conversation], *, device_ids: S
                 digits and len(digits) >= 3 and digits in c.contact_phone):
             continue
         kept.append(c)
-    return kept
+    return sorted(kept, key=_activity, reverse=True)
 
 
-def _time(value: datetime | None) -> str:
-    return value.strftime(TIME_FORMAT) if value else ""
+def _activity(conversation: Conversation) -> tuple[datetime, int]:
+    return conversation.last_message_at or datetime.min.replace(tzinfo=UTC), conversation.id
 
 
-def conversations_frame(conversations: Sequence[Conversation], inboxes: Sequence[Inbox]) -> pd.DataFrame:
+def linked_id(value: str | None) -> int | None:
+    """The conversation number of a `?conversation=` link, or None when it is not one."""
+    text = (value or "").strip().lstrip("#")
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None
+    number = int(text)
+    return number if number > 0 else None
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """The rows the list shows: one page of the filtered conversations, with the open conversation
+    always among them (pinned first when the filters or the page leave it out), so that the list,
+    the picker and the thread name the same conversation."""
+
+    rows: list[Conversation]
+    page: int  # 0-based, clamped
+    pages: int
+    pinned: bool  # the open conversation is shown first although the filters or the page leave it out
+
+
+def list_page(shown: Sequence[Conversation], page: int, open_conversation: Conversation | None,
+              size: int = PAGE_SIZE) -> ListPage:
+    pages = max(1, -(-len(shown) // size))
+    page = min(max(page, 0), pages - 1)
+    rows = list(shown[page * size:(page + 1) * size])
+    pinned = open_conversation is not None and all(c.id != open_conversation.id for c in rows)
+    if pinned:
+        rows.insert(0, open_conversation)
+    return ListPage(rows, page, pages, pinned)
+
+
+def page_of(shown: Sequence[Conversation], conversation_id: int, size: int = PAGE_SIZE) -> int | None:
+    """The page that holds a conversation, or None when the filters leave it out."""
+    position = next((i for i, c in enumerate(shown) if c.id == conversation_id), None)
+    return None if position is None else position // size
+
+
+def conversations_frame(conversations: Sequence[Conversation], inboxes: Sequence[Inbox],
+                        now: datetime | None = None) -> pd.DataFrame:
+    """One row per conversation for the list; `unread` is empty (no badge) when everything was read."""
+    now = now or datetime.now(UTC)
     inbox_names = {i.id: i.name for i in inboxes}
-    rows = [{"id": c.id, "contact": c.contact_name, "phone": c.contact_phone, "group": c.is_group,
-             "device": c.device_name, "inbox": inbox_names.get(c.inbox_id, ""), "status": c.status,
-             "unread": c.unread, "last_message": c.last_message, "last_message_at": _time(c.last_message_at)}
+    rows = [{"id": c.id, "contact": c.contact_name or c.contact_phone, "unread": c.unread or None,
+             "last": relative_time(c.last_message_at, now) if c.last_message_at else "",
+             "last_message": c.last_message, "status": c.status, "inbox": inbox_names.get(c.inbox_id, ""),
+             "device": c.device_name, "phone": c.contact_phone, "group": c.is_group}
             for c in conversations]
-    columns = ["id", "contact", "phone", "group", "device", "inbox", "status", "unread", "last_message",
-               "last_message_at"]
+    columns = ["id", "contact", "unread", "last", "last_message", "status", "inbox", "device", "phone", "group"]
     return pd.DataFrame(rows, columns=columns).astype({"id": "Int64", "unread": "Int64", "group": "boolean"})
 
 
@@ -98,25 +148,42 @@ def device_label(device: Device) -> str:
 
 # --- the thread ---------------------------------------------------------------------------------------
 
+class Sender(enum.Enum):
+    CONTACT = "contact"
+    AGENT = "agent"  # a person, named through the users list
+    DASHBOARD = "dashboard"  # sent from this dashboard (with an API key the service names no sender)
+    AUTOMATED = "automated"  # outbound with no sender: a bot, an integration or another API client
+
+
 @dataclass(frozen=True)
 class ThreadEntry:
     message: Message
+    sender: Sender
     who: str
     when: str
     quoted: Message | None  # the message this one replies to, when it is in the thread
     quoted_missing: bool  # replies to a message that is not in the thread
 
 
-def thread(messages: Sequence[Message], contact: str) -> list[ThreadEntry]:
+def thread(messages: Sequence[Message], contact: str, agents: Mapping[int, str],
+           sent_here: Collection[int] = (), zone: tzinfo = UTC) -> list[ThreadEntry]:
+    """Thread rows, oldest first: who wrote each message (agents by name, `agents` mapping user ids to
+    names) and when, in `zone`."""
     by_wa_id = {m.wa_message_id: m for m in messages if m.wa_message_id}
     entries = []
     for m in messages:
         quoted = by_wa_id.get(m.reply_to) if m.reply_to else None
-        if m.from_me:
-            who = f"Agent #{m.sender_user_id}" if m.sender_user_id else "Sent through the API"
+        agent = (agents.get(m.sender_user_id) or f"Agent #{m.sender_user_id}") if m.sender_user_id else ""
+        if not m.from_me:
+            sender, who = Sender.CONTACT, contact or "Contact"
+        elif m.id in sent_here:
+            sender, who = Sender.DASHBOARD, f"{agent} · from this dashboard" if agent else "From this dashboard"
+        elif agent:
+            sender, who = Sender.AGENT, agent
         else:
-            who = contact or "Contact"
-        entries.append(ThreadEntry(m, who, _time(m.timestamp), quoted, bool(m.reply_to) and quoted is None))
+            sender, who = Sender.AUTOMATED, "Automated"
+        when = m.timestamp.astimezone(zone).strftime(TIME_FORMAT) if m.timestamp else ""
+        entries.append(ThreadEntry(m, sender, who, when, quoted, bool(m.reply_to) and quoted is None))
     return entries
 
 
@@ -124,6 +191,33 @@ def snippet(message: Message, length: int = 80) -> str:
     text = message.body or (f"[{message.media_type}]" if message.media_type else "")
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# Which messages this dashboard sent, per tenant: with an API key the service records no sender, so
+# without this a reply typed here would read as automated.
+_SENT_SCHEMA = """CREATE TABLE IF NOT EXISTS sent (
+    workspace_id TEXT NOT NULL, conversation_id INTEGER NOT NULL, message_id INTEGER NOT NULL,
+    PRIMARY KEY (workspace_id, conversation_id, message_id))"""
+
+
+def remember_sent(workspace_id: str, conversation_id: int, message_id: int) -> None:
+    db = private_db("dashboard_sends.sqlite")
+    try:
+        db.execute(_SENT_SCHEMA)
+        db.execute("INSERT OR IGNORE INTO sent VALUES (?, ?, ?)", (workspace_id, conversation_id, message_id))
+    finally:
+        db.close()
+
+
+def sent_here(workspace_id: str, conversation_id: int) -> frozenset[int]:
+    db = private_db("dashboard_sends.sqlite")
+    try:
+        db.execute(_SENT_SCHEMA)
+        rows = db.execute("SELECT message_id FROM sent WHERE workspace_id = ? AND conversation_id = ?",
+                          (workspace_id, conversation_id)).fetchall()
+    finally:
+        db.close()
+    return frozenset(int(r["message_id"]) for r in rows)
 
 
 # --- attachments --------------------------------------------------------------------------------------

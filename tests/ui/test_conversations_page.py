@@ -4,10 +4,15 @@ and message bodies that look like HTML or Markdown shown as plain text."""
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
+from urllib.parse import urljoin
 
+import httpx
 import pytest
 import streamlit as st
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from ceox_api import Client
@@ -54,9 +59,33 @@ def assert_plain(at: AppTest, text: str) -> None:
 
 
 def open_conversation(at: AppTest, phone: str, status: str = "Open") -> AppTest:
-    at.radio(key="conversation_status").set_value(status)
-    at.text_input(key="conversation_search").input(phone)
+    """Search for `phone` and click its row, as a person would."""
+    at.segmented_control(key="conversation_status").set_value(status)
+    at.text_input(key="conversation_search").input(phone).run()
+    frame = at.dataframe[0].value
+    return click_row(at, int(frame.index[frame["phone"] == phone][0]))
+
+
+def click_row(at: AppTest, row: int) -> AppTest:
+    """A click on a row of the list (its selection state, as the browser sends it)."""
+    key = at.dataframe[0].proto.id.rsplit("-", 1)[-1]
+    at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     return at.run()
+
+
+def listed(at: AppTest):
+    """The list's rows that match the filters (without the open conversation when it is only kept pinned)."""
+    frame = at.dataframe[0].value
+    return frame.iloc[1:] if any("is kept first while it is open" in c.value for c in at.caption) else frame
+
+
+def named(at: AppTest) -> tuple[int, int, list[int]]:
+    """(the thread's conversation, the picker's, the list's selected rows' ids): one conversation, always."""
+    frame = at.dataframe[0].value
+    # Each open conversation gets a new table whose selection starts on it: the selection the browser shows.
+    rows = json.loads(at.dataframe[0].proto.selection_default)["selection"]["rows"]
+    return int(heading(at).removeprefix("Conversation #")), at.selectbox(key="open_conversation").value, [
+        int(frame.iloc[r]["id"]) for r in rows]
 
 
 def button(at: AppTest, label: str):
@@ -70,31 +99,49 @@ def heading(at: AppTest) -> str:
 def test_lists_open_conversations_and_filters_them(own_demo, api):
     at = page_app(own_demo)
     assert_clean(at)
-    open_count = len(api.conversations.list())
-    assert at.caption[0].value == f"{open_count:,} of {open_count:,} conversations"
-    table = at.dataframe[0].value
-    assert len(table) == open_count and set(table["status"]) == {"open"}
+    everything = api.conversations.list(status="all")
+    open_ = [c for c in everything if c.status == "open"]
+    unread_open = sum(c.unread > 0 for c in open_)
+    assert at.caption[0].value == (f"{len(open_):,} of {len(everything):,} conversations · {unread_open:,} with "
+                                   "unread messages")
+    table = listed(at)
+    assert len(table) == min(50, len(open_)) and set(table["status"]) == {"open"}  # one page of 50 at a time
+    latest = max(open_, key=lambda c: (c.last_message_at, c.id))
+    assert table["id"].iloc[0] == latest.id and named(at) == (latest.id, latest.id, [latest.id])
 
     at.toggle(key="conversation_unread").set_value(True).run()
-    unread = [c for c in api.conversations.list() if c.unread > 0]
-    assert len(at.dataframe[0].value) == len(unread) and (at.dataframe[0].value["unread"] > 0).all()
+    assert (listed(at)["unread"] > 0).all() and at.caption[0].value.startswith(f"{unread_open:,} of ")
 
     at.toggle(key="conversation_unread").set_value(False)
     at.multiselect(key="conversation_devices").set_value([2]).run()
-    assert set(at.dataframe[0].value["device"]) == {"Support Center"}
+    assert set(listed(at)["device"]) == {"Support Center"}
     at.multiselect(key="conversation_devices").set_value([])
     at.multiselect(key="conversation_inboxes").set_value([4]).run()
-    assert set(at.dataframe[0].value["inbox"]) == {"VIP"}
+    assert set(listed(at)["inbox"]) == {"VIP"}
     at.multiselect(key="conversation_inboxes").set_value([])
 
-    at.radio(key="conversation_status").set_value("All").run()
-    everything = api.conversations.list(status="all")
-    assert len(at.dataframe[0].value) == len(everything)
+    at.segmented_control(key="conversation_status").set_value("All").run()
+    assert at.caption[0].value.startswith(f"{len(everything):,} of {len(everything):,} conversations")
     target = everything[17]
     at.text_input(key="conversation_search").input(target.contact_phone[-8:]).run()
-    assert target.id in at.dataframe[0].value["id"].tolist()
+    assert target.id in listed(at)["id"].tolist()
     at.text_input(key="conversation_search").input(target.contact_name.upper()).run()
-    assert target.id in at.dataframe[0].value["id"].tolist()
+    assert target.id in listed(at)["id"].tolist()
+    assert_clean(at)
+
+
+def test_a_large_list_pages_and_keeps_the_open_conversation_in_view(own_demo, api):
+    at = page_app(own_demo)
+    at.segmented_control(key="conversation_status").set_value("All").run()
+    everything = api.conversations.list(status="all")
+    pages = -(-len(everything) // 50)
+    first = at.dataframe[0].value["id"].tolist()
+    assert len(first) == 50 and at.get("pagination")[0].proto.num_pages == pages
+    at.get("pagination")[0].set_value(3).run()
+    third = at.dataframe[0].value["id"].tolist()
+    # The open conversation (the latest) is kept first, then the third page's 50.
+    assert third[0] == first[0] and len(third) == 51 and not set(third[1:]) & set(first)
+    assert named(at)[0] == named(at)[1] == first[0] and named(at)[2] == [first[0]]
     assert_clean(at)
 
 
@@ -112,11 +159,41 @@ def test_the_thread_shows_text_media_and_quoted_replies(own_demo, api):
     assert "│ replying to: Ini fotonya kak" in texts
     assert any(t.startswith("[image] ") for t in texts) and any(t.startswith("[document] ") for t in texts)
     assert len(at.get("image")) == 1  # the image is fetched server-side and shown inline
+    # Sent with the API key by someone else: no person behind it, so it reads as automated.
+    assert any(t.startswith("Automated · ") for t in texts)
     # Other media load on demand, then download.
     assert not at.get("download_button") or len(at.get("download_button")) == 1
     button(at, "Load attachment").click().run()
     assert_clean(at)
     assert len(at.get("download_button")) == 2
+
+
+def test_agents_are_named_and_the_senders_told_apart(own_demo, api):
+    users = {u.id: u.name for u in api.users.list()}
+    conversation = next(c for c in api.conversations.list(status="all")[:200]
+                        if any(m.sender_user_id for m in api.conversations.messages(c.id)))
+    messages = api.conversations.messages(conversation.id)
+    at = page_app(own_demo, run=False)
+    at.query_params["conversation"] = str(conversation.id)
+    at.run()
+    assert_clean(at)
+    headers = [t.value for t in at.text if " · " in t.value and t.value.count(" · ") == 2][-len(messages[-50:]):]
+    expected = [users[m.sender_user_id] if m.sender_user_id else
+                ("Automated" if m.from_me else conversation.contact_name or conversation.contact_phone)
+                for m in messages[-50:]]
+    assert [h.split(" · ")[0] for h in headers] == expected
+    assert not any("Agent #" in h for h in headers)
+    avatars = {m.proto.avatar for m in at.chat_message}
+    assert ":material/support_agent:" in avatars and ":material/person:" in avatars
+
+
+def test_the_demo_photos_are_big_enough_to_see(own_demo, api):
+    conversations = sorted(api.conversations.list(status="all"), key=lambda c: c.id)[:300]  # seeded, not added
+    photo = next(m for c in conversations for m in api.conversations.messages(c.id) if m.media_type == "image")
+    answer = httpx.get(urljoin(own_demo.base_url + "/", photo.media_url.lstrip("/")),
+                       headers={"Authorization": own_demo.api_key})
+    width, height = Image.open(io.BytesIO(answer.content)).size
+    assert width >= 320 and height >= 240
 
 
 def test_a_reply_is_sent_and_the_box_cleared(own_demo, api):
@@ -132,7 +209,10 @@ def test_a_reply_is_sent_and_the_box_cleared(own_demo, api):
     assert sent.from_me and sent.body == "Halo kak, ada yang bisa dibantu?"
     assert sent.reply_to == inbound.message.wa_message_id
     assert at.text_area(key=f"reply_body_{cid}_1").value == ""
-    assert "Halo kak, ada yang bisa dibantu?" in [t.value for t in at.text]
+    texts = [t.value for t in at.text]
+    assert "Halo kak, ada yang bisa dibantu?" in texts
+    assert texts[texts.index("Halo kak, ada yang bisa dibantu?") - 2].startswith("From this dashboard · ")
+    assert named(at) == (cid, cid, [cid])
 
 
 def test_a_file_reply_is_checked_then_sent_with_its_caption(own_demo, api):
@@ -171,25 +251,73 @@ def test_a_failed_send_keeps_the_text_and_the_file_and_is_not_retried(own_demo, 
     assert len(api.conversations.messages(cid)) == 1
 
 
-def test_mark_read_solve_and_reopen(own_demo, api):
+def test_read_solve_and_reopen_keep_the_same_conversation_open(own_demo, api):
     phone = new_phone()
     cid = api.sandbox.inbound(device_id=2, from_=phone, body="Ada promo?").conversation_id
     at = open_conversation(page_app(own_demo), phone)
     assert "1 unread" in at.text[1].value
-    button(at, "Mark read").click().run()
+    button(at, "Read").click().run()
     assert_clean(at)
     assert next(c for c in api.conversations.list() if c.id == cid).unread == 0
-    assert button(at, "Mark read").disabled
+    assert button(at, "Read").disabled and named(at) == (cid, cid, [cid])
 
+    at.text_area(key=f"reply_body_{cid}_0").input("Ada kak, diskon 10%")
+    button(at, "Send reply").click().run()
     button(at, "Solve").click().run()
     assert_clean(at)
     assert next(c for c in api.conversations.list(status="solved") if c.id == cid).status == "solved"
-    assert at.info[0].value == "No conversation matches these filters."  # it left the Open list
+    # Solved, it left the Open list, but stays open, pinned first in the list, in the picker and the thread.
+    assert named(at) == (cid, cid, [cid]) and at.dataframe[0].value["status"].iloc[0] == "solved"
+    assert "solved" in at.text[1].value and at.query_params["conversation"] == str(cid)
 
-    at = open_conversation(at, phone, "Solved")
     button(at, "Reopen").click().run()
     assert_clean(at)
     assert next(c for c in api.conversations.list() if c.id == cid).status == "open"
+    assert named(at) == (cid, cid, [cid]) and "· open ·" in at.text[1].value
+
+
+def test_a_link_opens_exactly_that_conversation(own_demo, api):
+    solved = next(c for c in api.conversations.list(status="solved"))
+    at = page_app(own_demo, run=False)
+    at.query_params["conversation"] = str(solved.id)
+    at.run()
+    assert_clean(at)
+    assert named(at) == (solved.id, solved.id, [solved.id])  # although the list shows open ones
+    other = listed(at)["id"].iloc[3]
+    at.selectbox(key="open_conversation").set_value(int(other)).run()
+    assert named(at) == (other, other, [other]) and at.query_params["conversation"] == str(other)
+
+
+@pytest.mark.parametrize("link, refusal", [
+    ("abc", "This link does not name a conversation: its conversation number is not a number."),
+    ("999999999", "Conversation #999999999 is not one you can see: it does not exist, or it belongs to an inbox "
+                  "outside yours."),
+])
+def test_a_link_to_nothing_says_so(own_demo, link, refusal):
+    at = page_app(own_demo, run=False)
+    at.query_params["conversation"] = link
+    at.run()
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [refusal]
+    assert not [s for s in at.subheader if s.value.startswith("Conversation #")]
+
+
+def test_a_link_outside_a_scoped_users_inboxes_is_refused(own_demo, api):
+    agent = sign_in(own_demo.api_url, "agent@demo.ceox.local", "ceox-demo-2026", allow_private=True)
+    with agent.client() as client:
+        theirs = {c.id for c in client.conversations.list(status="all")}
+    outside = next(c.id for c in api.conversations.list(status="all") if c.id not in theirs)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["workspace"] = agent
+    at.switch_page(PAGE)
+    at.query_params["conversation"] = str(outside)
+    at.run()
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [f"Conversation #{outside} is not one you can see: it does not exist, or "
+                                             "it belongs to an inbox outside yours."]
+    assert not [s for s in at.subheader if s.value.startswith("Conversation #")]
+    assert not any(f"#{outside} " in t.value for t in at.text)
 
 
 def test_contact_names_and_bodies_that_look_like_markup_show_as_plain_text(own_demo, api):
@@ -199,7 +327,7 @@ def test_contact_names_and_bodies_that_look_like_markup_show_as_plain_text(own_d
     assert_clean(at)
     assert_plain(at, XSS_NAME)
     assert_plain(at, "**not bold** <b>x</b>")
-    assert at.dataframe[0].value["contact"].tolist() == [XSS_NAME]
+    assert listed(at)["contact"].tolist() == [XSS_NAME]
     picker = at.selectbox(key="open_conversation")
     assert picker.options == [f"#{cid} · {XSS_NAME} · {phone} · CS Sales Jakarta · open · 1 unread"]
 
@@ -212,7 +340,7 @@ def test_without_chats_send_the_thread_is_read_only(own_demo):
     at.switch_page(PAGE)
     at.run()
     assert_clean(at)
-    assert button(at, "Solve").disabled and button(at, "Mark read").disabled
+    assert button(at, "Solve").disabled and button(at, "Read").disabled
     assert not [b for b in at.button if b.label == "Send reply"]
     assert any("need chats.send" in c.value for c in at.caption)
 
@@ -230,9 +358,8 @@ def test_api_errors_show_as_sentences(own_demo, api):
 
 def test_a_click_in_the_table_opens_that_conversation(own_demo, api):
     at = page_app(own_demo)
-    second = at.dataframe[0].value["id"].tolist()[1]
-    at.session_state["conversation_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
-    at.run()
+    second = int(at.dataframe[0].value["id"].tolist()[1])
+    click_row(at, 1)
     assert_clean(at)
-    assert at.selectbox(key="open_conversation").value == second
-    assert heading(at) == f"Conversation #{second}"
+    assert named(at) == (second, second, [second])
+    assert at.query_params["conversation"] == str(second)
