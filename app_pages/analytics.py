@@ -22,8 +22,8 @@ ui.settings_panel(workspace)
 data = ui.cycles(cache, info, ui.settings_for(workspace))
 who = ui.names(workspace)
 view = ui.filter_bar(data, who, "analytics")
-ui.sync_status(workspace, cache, info, view.filters, data.settings.zone)
 ui.rule_caption(data, view, ui.timezone_source(workspace))
+ui.sync_status(workspace, cache, info, view.filters, data.settings.zone)
 filters, business, period = view.filters, view.business, view.period
 
 BREAKDOWNS = {"device": "By device", "inbox": "By inbox", "agent": "By agent (first responder)"}
