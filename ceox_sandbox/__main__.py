@@ -14,8 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--db", default=":memory:", help="SQLite file, or :memory: (default)")
-    parser.add_argument("--seed", choices=("demo", "empty"), default="demo",
-                        help="demo workspace, or nothing (only when the database is new)")
+    parser.add_argument("--seed", choices=("demo", "large", "empty"), default="demo",
+                        help="demo workspace, the demo at scale (20,000 conversations), or nothing"
+                             " (only when the database is new)")
     parser.add_argument("--api-key", help="accept this key (ceox_...); default: one kept in the database")
     parser.add_argument("--latency-ms", type=float, default=0, help="delay every /api/v1 request")
     parser.add_argument("--workspaces", type=int, default=1, metavar="N",

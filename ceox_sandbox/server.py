@@ -66,11 +66,11 @@ def workspace_db(db: str, number: int) -> str:
     return str(path.with_name(f"{path.stem}.w{number}{path.suffix}"))
 
 
-def _seed(store: Store, number: int) -> None:
+def _seed(store: Store, number: int, seed: str) -> None:
     # The seed modules are large: load them only when seeding.
     if number == 1:
-        from ceox_sandbox.seed import seed_demo
-        seed_demo(store, now())
+        from ceox_sandbox.seed import seed_demo, seed_large
+        (seed_large if seed == "large" else seed_demo)(store, now())
     else:
         from ceox_sandbox.seed_small import seed_small
         seed_small(store, now(), number)
@@ -88,7 +88,7 @@ class SandboxServer:
     With `page_size=N` every list is answered in pages of N behind a cursor (see paging.py).
     """
 
-    def __init__(self, db: str = ":memory:", seed: Literal["demo", "empty"] = "demo",
+    def __init__(self, db: str = ":memory:", seed: Literal["demo", "large", "empty"] = "demo",
                  api_key: str | None = None, latency_ms: float = 0, host: str = "127.0.0.1",
                  port: int = 0, webhook_retry_delays: tuple[float, ...] = RETRY_DELAYS,
                  workspaces: int = 1, page_size: int | None = None) -> None:
@@ -109,8 +109,8 @@ class SandboxServer:
                 self.workspaces.append(Sandbox(store, faults, WebhookDispatcher(store, webhook_retry_delays)))
                 if number > 1:
                     store.start_ids_at((number - 1) * ID_SPAN + 1)
-                if seed == "demo" and store.is_empty():
-                    _seed(store, number)
+                if seed != "empty" and store.is_empty():
+                    _seed(store, number, seed)
                 self.api_keys.append(_accepted_key(self.workspaces[-1], api_key if number == 1 else None))
         except BaseException:
             self._close()
