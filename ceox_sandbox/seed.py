@@ -84,6 +84,9 @@ USERS = [
 WEBHOOKS = [("http://127.0.0.1:9/ceox-hook", 30), ("http://127.0.0.1:1/crm", 12)]  # (url, age in days)
 
 CONTACTS = 1500
+# `--seed large`: the same workspace and traffic patterns with eight times the contacts, about 20,000
+# conversations and 480,000 messages (a first sync costs one request per conversation).
+LARGE_CONTACTS = 12_000
 GROUPS = 24
 # Local-time traffic shape: Monday..Sunday, then hour 0..23.
 DAY_WEIGHTS = [1.0, 1.0, 1.0, 1.0, 0.95, 0.55, 0.4]
@@ -186,7 +189,12 @@ INBOUND_MEDIA = {"photo": 3, "receipt": 3, "voice": 3, "sticker": 2, "video": 1,
 OUTBOUND_MEDIA = {"photo": 2, "invoice": 2, "video": 1}
 
 
-def seed_demo(store: Store, anchor: datetime) -> None:
+def seed_large(store: Store, anchor: datetime) -> None:
+    """The demo workspace with `LARGE_CONTACTS` contacts: for the large-workspace benchmarks."""
+    seed_demo(store, anchor, contacts=LARGE_CONTACTS)
+
+
+def seed_demo(store: Store, anchor: datetime, *, contacts: int = CONTACTS) -> None:
     """Fill an empty store with the demo workspace, as it looks at `anchor` (tz-aware, "now")."""
     if not store.is_empty():
         raise ValueError("seed_demo needs an empty store")
@@ -195,14 +203,14 @@ def seed_demo(store: Store, anchor: datetime) -> None:
     devices_seen = _device_last_seen(rng, now)
     users_seen = _user_last_seen(rng, now)
     traffic = _Traffic(rng, now, devices_seen, users_seen)
-    contacts = _contacts(rng, now)
-    conversations = traffic.conversations(contacts)
+    people = _contacts(rng, now, contacts)
+    conversations = traffic.conversations(people)
     with store.tx() as db:
         _insert_workspace(db, rng, now, devices_seen)
         _insert_users(db, rng, now, users_seen)
         _insert_webhooks_and_media(db, now)
     with store.tx() as db:
-        _insert_traffic(db, contacts, conversations)
+        _insert_traffic(db, people, conversations)
 
 
 # --- workspace: inboxes, devices, roles, users, webhooks, media --------------------------------------
@@ -310,12 +318,12 @@ class _Contact:
     id: int = 0
 
 
-def _contacts(rng: random.Random, now: int) -> list[_Contact]:
+def _contacts(rng: random.Random, now: int, count: int) -> list[_Contact]:
     """People, a few shops, and group chats; `created` is filled in from their first message later."""
     phones: set[str] = set()
     groups = rng.sample([f"{kind} {city}" for kind in GROUP_KINDS for city in CITIES], GROUPS)
     contacts = [_Contact(name, _unique_phone(rng, phones), True) for name in groups]
-    while len(contacts) < CONTACTS:
+    while len(contacts) < count:
         if rng.random() < 0.05:
             name = f"{rng.choice(SHOP_PREFIXES)} {rng.choice(SHOP_NAMES)}"
         else:
