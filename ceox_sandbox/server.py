@@ -160,6 +160,10 @@ class SandboxServer:
             time.sleep(0.01)
         return self
 
+    def request_exit(self) -> None:
+        """Have `serve_forever` (or the `start` thread) stop, from any thread."""
+        self._server.should_exit = True
+
     def stop(self) -> None:
         self._server.should_exit = True
         if self._thread is not None:
