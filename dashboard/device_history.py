@@ -9,8 +9,6 @@ reads only the rows of devices it can list.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 
@@ -18,7 +16,7 @@ import pandas as pd
 
 from ceox_api.models import Device, DeviceStatus, Inbox
 from dashboard.inboxes_plan import UNASSIGNED
-from dashboard.storage import private_db
+from dashboard.storage.database import Database, shared_database
 
 DB_NAME = "device_history.sqlite"
 KEEP = 500  # rows per workspace
@@ -32,7 +30,11 @@ CREATE TABLE IF NOT EXISTS device_history (
     name TEXT NOT NULL, status TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS device_history_by_workspace ON device_history (workspace_id, id);
 """
-_lock = threading.Lock()
+
+
+def _db() -> Database:
+    """Its SQLite file, or the database the replicas share (dashboard/storage/database.py)."""
+    return shared_database(DB_NAME, SCHEMA)
 
 
 def state_of(device: DeviceStatus) -> str:
@@ -54,48 +56,33 @@ def record(workspace_id: str, statuses: Iterable[DeviceStatus], at: datetime | N
     """Append a row for each device whose state changed since the last record; returns how many."""
     statuses = list(statuses)
     time = (at or datetime.now(UTC)).astimezone(UTC).strftime(TIME_FORMAT)
-    with _lock:
-        db = private_db(DB_NAME)
-        try:
-            db.executescript(SCHEMA)
-            # One write transaction: sessions recording the same change at once record it once.
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                last_known = {r["device_id"]: r["status"] for r in db.execute(
-                    "SELECT device_id, status FROM device_state WHERE workspace_id = ?", (workspace_id,))}
-                found = changes(last_known, statuses)
-                db.executemany("INSERT OR REPLACE INTO device_state (workspace_id, device_id, status) VALUES (?,?,?)",
-                               [(workspace_id, device_id, status) for device_id, _, status in found])
-                db.executemany("INSERT INTO device_history (workspace_id, time, device_id, name, status)"
-                               " VALUES (?,?,?,?,?)",
-                               [(workspace_id, time, device_id, name, status) for device_id, name, status in found])
-                if found:
-                    db.execute("DELETE FROM device_history WHERE workspace_id = ? AND id NOT IN (SELECT id FROM"
-                               " device_history WHERE workspace_id = ? ORDER BY id DESC LIMIT ?)",
-                               (workspace_id, workspace_id, keep))
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+    # One transaction per tenant at a time: sessions (and replicas) recording the same change at once
+    # record it once.
+    with _db().transaction(lock=f"device_history:{workspace_id}") as db:
+        last_known = {r["device_id"]: r["status"] for r in db.rows(
+            "SELECT device_id, status FROM device_state WHERE workspace_id = ?", (workspace_id,))}
+        found = changes(last_known, statuses)
+        db.executemany("INSERT INTO device_state (workspace_id, device_id, status) VALUES (?,?,?)"
+                       " ON CONFLICT (workspace_id, device_id) DO UPDATE SET status = excluded.status",
+                       [(workspace_id, device_id, status) for device_id, _, status in found])
+        db.executemany("INSERT INTO device_history (workspace_id, time, device_id, name, status) VALUES (?,?,?,?,?)",
+                       [(workspace_id, time, device_id, name, status) for device_id, name, status in found])
+        if found:
+            db.execute("DELETE FROM device_history WHERE workspace_id = ? AND id NOT IN (SELECT id FROM"
+                       " device_history WHERE workspace_id = ? ORDER BY id DESC LIMIT ?)",
+                       (workspace_id, workspace_id, keep))
     return len(found)
 
 
 def history(workspace_id: str, device_ids: Collection[int] | None = None) -> list[dict]:
     """This tenant's recorded rows (time as UTC datetime, device_id, name, status), newest first; of these
     devices only, unless None."""
+    database = _db()
     where, params = ("workspace_id = ?", (workspace_id,)) if device_ids is None else (
-        "workspace_id = ? AND device_id IN (SELECT value FROM json_each(?))",
-        (workspace_id, json.dumps(sorted(device_ids))))
-    with _lock:
-        db = private_db(DB_NAME)
-        try:
-            db.executescript(SCHEMA)
-            rows = db.execute(f"SELECT time, device_id, name, status FROM device_history WHERE {where}"
-                              " ORDER BY id DESC", params).fetchall()
-        finally:
-            db.close()
+        f"workspace_id = ? AND {database.dialect.ids_in('device_id')}", (workspace_id, database.dialect.ids(device_ids)))
+    with database.transaction() as db:
+        rows = db.rows(f"SELECT time, device_id, name, status FROM device_history WHERE {where} ORDER BY id DESC",
+                       params)
     return [{**dict(r), "time": datetime.strptime(r["time"], TIME_FORMAT).replace(tzinfo=UTC)} for r in rows]
 
 

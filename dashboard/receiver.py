@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
-import threading
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from dashboard import validation
-from dashboard.storage import private_db
+from dashboard.storage.database import Database, shared_database
 from dashboard.sync import mark_changed
 
 DB_NAME = "receiver.sqlite"
@@ -67,19 +64,12 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_workspace ON events (workspace_id, id);
 CREATE UNIQUE INDEX IF NOT EXISTS events_once ON events (workspace_id, wa_message_id) WHERE wa_message_id != '';
 """
-_lock = threading.Lock()
 _served = False
 
 
-@contextmanager
-def _db() -> Iterator[sqlite3.Connection]:
-    with _lock:
-        db = private_db(DB_NAME)
-        try:
-            db.executescript(SCHEMA)
-            yield db
-        finally:
-            db.close()
+def _db() -> Database:
+    """Its SQLite file, or the database the replicas share (dashboard/storage/database.py)."""
+    return shared_database(DB_NAME, SCHEMA)
 
 
 def _now() -> str:
@@ -90,19 +80,18 @@ def _now() -> str:
 
 def secret_for(workspace_id: str) -> str:
     """The workspace's receiver secret, created on first use."""
-    with _db() as db:
-        db.execute("INSERT OR IGNORE INTO receiver_secrets (workspace_id, secret, created_at) VALUES (?,?,?)",
-                   (workspace_id, secrets.token_urlsafe(24), _now()))
-        return db.execute("SELECT secret FROM receiver_secrets WHERE workspace_id = ?", (workspace_id,)).fetchone()[0]
+    with _db().transaction() as db:
+        db.execute("INSERT INTO receiver_secrets (workspace_id, secret, created_at) VALUES (?,?,?)"
+                   " ON CONFLICT DO NOTHING", (workspace_id, secrets.token_urlsafe(24), _now()))
+        return db.value("SELECT secret FROM receiver_secrets WHERE workspace_id = ?", (workspace_id,))
 
 
 def workspace_for(secret: str) -> str | None:
     """The workspace a secret belongs to, or None."""
     if not secret or len(secret) > 100:
         return None
-    with _db() as db:
-        row = db.execute("SELECT workspace_id FROM receiver_secrets WHERE secret = ?", (secret,)).fetchone()
-    return row[0] if row else None
+    with _db().transaction() as db:
+        return db.value("SELECT workspace_id FROM receiver_secrets WHERE secret = ?", (secret,))
 
 
 def path_for(secret: str) -> str:
@@ -200,11 +189,13 @@ def stored_fields(event: dict) -> dict:
 # --- storage ------------------------------------------------------------------------------------------
 
 # Drops a tenant's oldest events beyond the newest `keep`, and beyond the newest that fit in the budget.
-_PRUNE = """DELETE FROM events WHERE workspace_id = :tenant AND id IN (
+def _prune_sql(db: Database) -> str:
+    """Parameters: tenant, tenant, keep, budget."""
+    return f"""DELETE FROM events WHERE workspace_id = ? AND id IN (
     SELECT id FROM (
-        SELECT id, ROW_NUMBER() OVER newest AS position, SUM(LENGTH(CAST(payload AS BLOB))) OVER newest AS total
-        FROM events WHERE workspace_id = :tenant WINDOW newest AS (ORDER BY id DESC))
-    WHERE position > :keep OR total > :budget)"""
+        SELECT id, ROW_NUMBER() OVER newest AS position, SUM({db.dialect.byte_length("payload")}) OVER newest AS total
+        FROM events WHERE workspace_id = ? WINDOW newest AS (ORDER BY id DESC)) AS ranked
+    WHERE position > ? OR total > ?)"""
 
 
 def store_event(workspace_id: str, event: dict, keep: int = KEEP, budget: int = BUDGET_BYTES) -> bool:
@@ -212,20 +203,16 @@ def store_event(workspace_id: str, event: dict, keep: int = KEEP, budget: int = 
     conversation changed for the analytics sync; False when the event was stored already (a redelivery),
     whose mark is then renewed."""
     event = stored_fields(event)
-    with _db() as db:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            stored = db.execute(
-                "INSERT OR IGNORE INTO events (workspace_id, received_at, event, conversation_id, wa_message_id,"
-                " payload) VALUES (?,?,?,?,?,?)",
-                (workspace_id, _now(), event["event"], event.get("conversation_id"),
-                 str(event.get("wa_message_id") or ""), json.dumps(event))).rowcount == 1
-            if stored:
-                db.execute(_PRUNE, {"tenant": workspace_id, "keep": keep, "budget": budget})
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+    database = _db()
+    # One tenant's deliveries one at a time: each prune sees the events before it.
+    with database.transaction(lock=f"events:{workspace_id}") as db:
+        stored = db.execute(
+            "INSERT INTO events (workspace_id, received_at, event, conversation_id, wa_message_id, payload)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (workspace_id, _now(), event["event"], event.get("conversation_id"),
+             str(event.get("wa_message_id") or ""), json.dumps(event))) == 1
+        if stored:
+            db.execute(_prune_sql(database), (workspace_id, workspace_id, keep, budget))
     conversation_id = event.get("conversation_id")
     # A test event names no real conversation (id 0).
     if isinstance(conversation_id, int) and conversation_id > 0:
@@ -233,28 +220,29 @@ def store_event(workspace_id: str, event: dict, keep: int = KEEP, budget: int = 
     return stored
 
 
-def _scope(conversation_ids: Collection[int] | None) -> tuple[str, tuple]:
+def _scope(db: Database, conversation_ids: Collection[int] | None) -> tuple[str, tuple]:
     """SQL narrowing events to these conversations (None: every event of the tenant)."""
     if conversation_ids is None:
         return "", ()
-    return " AND conversation_id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(conversation_ids)),)
+    return f" AND {db.dialect.ids_in('conversation_id')}", (db.dialect.ids(conversation_ids),)
 
 
 def recent_events(workspace_id: str, limit: int = 100, conversation_ids: Collection[int] | None = None) -> list[dict]:
     """The newest events first (of these conversations only, unless None): each the stored payload plus `id`
     and `received_at`."""
-    where, params = _scope(conversation_ids)
-    with _db() as db:
-        rows = db.execute(f"SELECT id, received_at, payload FROM events WHERE workspace_id = ?{where}"
-                          " ORDER BY id DESC LIMIT ?", (workspace_id, *params, limit)).fetchall()
+    database = _db()
+    where, params = _scope(database, conversation_ids)
+    with database.transaction() as db:
+        rows = db.rows(f"SELECT id, received_at, payload FROM events WHERE workspace_id = ?{where}"
+                       " ORDER BY id DESC LIMIT ?", (workspace_id, *params, limit))
     return [{**json.loads(row["payload"]), "id": row["id"], "received_at": row["received_at"]} for row in rows]
 
 
 def event_count(workspace_id: str, conversation_ids: Collection[int] | None = None) -> int:
-    where, params = _scope(conversation_ids)
-    with _db() as db:
-        return db.execute(f"SELECT COUNT(*) FROM events WHERE workspace_id = ?{where}",
-                          (workspace_id, *params)).fetchone()[0]
+    database = _db()
+    where, params = _scope(database, conversation_ids)
+    with database.transaction() as db:
+        return db.value(f"SELECT COUNT(*) AS n FROM events WHERE workspace_id = ?{where}", (workspace_id, *params))
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------

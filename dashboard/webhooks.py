@@ -11,7 +11,6 @@ import json
 import secrets
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from ceox_api.errors import RequestRefused
 from ceox_api.models import Delivery
 from dashboard import validation
 from dashboard.outbound import OutboundPolicy
-from dashboard.storage import private_db
+from dashboard.storage.database import Database, shared_database
 
 DB_NAME = "webhook_tests.sqlite"
 KEEP = 50  # test results per webhook
@@ -36,7 +35,11 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS webhook_tests (
     id INTEGER PRIMARY KEY, workspace_id TEXT NOT NULL, webhook_id INTEGER NOT NULL, time TEXT NOT NULL,
     url TEXT NOT NULL, status_code INTEGER, latency_ms REAL, body_start TEXT NOT NULL, error TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS webhook_tests_by_hook ON webhook_tests (workspace_id, webhook_id, id);"""
-_lock = threading.Lock()
+
+
+def _db() -> Database:
+    """Its SQLite file, or the database the replicas share (dashboard/storage/database.py)."""
+    return shared_database(DB_NAME, SCHEMA)
 
 
 def sample_event(now: datetime | None = None) -> dict:
@@ -154,33 +157,23 @@ def send_test_event(url: str, policy: OutboundPolicy, *, timeout: float = TIMEOU
 # --- remembered test results --------------------------------------------------------------------------
 
 def record_test(workspace_id: str, webhook_id: int, result: TestResult, keep: int = KEEP) -> None:
-    with _lock:
-        db = private_db(DB_NAME)
-        try:
-            db.executescript(SCHEMA)
-            db.execute("INSERT INTO webhook_tests (workspace_id, webhook_id, time, url, status_code, latency_ms,"
-                       " body_start, error) VALUES (?,?,?,?,?,?,'',?)",
-                       (workspace_id, webhook_id, result.time, result.url, result.status_code, result.latency_ms,
-                        result.error))
-            db.execute("DELETE FROM webhook_tests WHERE workspace_id = ? AND webhook_id = ? AND id <= (SELECT id"
-                       " FROM webhook_tests WHERE workspace_id = ? AND webhook_id = ? ORDER BY id DESC LIMIT 1"
-                       " OFFSET ?)", (workspace_id, webhook_id, workspace_id, webhook_id, keep))
-        finally:
-            db.close()
+    with _db().transaction(lock=f"webhook_tests:{workspace_id}") as db:
+        db.execute("INSERT INTO webhook_tests (workspace_id, webhook_id, time, url, status_code, latency_ms,"
+                   " body_start, error) VALUES (?,?,?,?,?,?,'',?)",
+                   (workspace_id, webhook_id, result.time, result.url, result.status_code, result.latency_ms,
+                    result.error))
+        db.execute("DELETE FROM webhook_tests WHERE workspace_id = ? AND webhook_id = ? AND id <= (SELECT id"
+                   " FROM webhook_tests WHERE workspace_id = ? AND webhook_id = ? ORDER BY id DESC LIMIT 1"
+                   " OFFSET ?)", (workspace_id, webhook_id, workspace_id, webhook_id, keep))
 
 
 def recent_tests(workspace_id: str, webhook_id: int, limit: int = 10) -> list[TestResult]:
     """This webhook's test results, newest first."""
-    with _lock:
-        db = private_db(DB_NAME)
-        try:
-            db.executescript(SCHEMA)
-            rows = db.execute("SELECT time, url, status_code, latency_ms, error FROM webhook_tests"
-                              " WHERE workspace_id = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?",
-                              (workspace_id, webhook_id, limit)).fetchall()
-        finally:
-            db.close()
-    return [TestResult(**dict(row)) for row in rows]
+    with _db().transaction() as db:
+        rows = db.rows("SELECT time, url, status_code, latency_ms, error FROM webhook_tests"
+                       " WHERE workspace_id = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?",
+                       (workspace_id, webhook_id, limit))
+    return [TestResult(**row) for row in rows]
 
 
 # --- health -------------------------------------------------------------------------------------------
