@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.analytics import Filters, Missing, backlog, waiting_now
 from ui import analytics as ui
-from ui import session
+from ui import conversation_links, session
 from ui.plain_text import plain
 
 REFRESH_SECONDS = 20
@@ -58,18 +58,24 @@ def board(filters: Filters, business: bool) -> None:
     else:
         links = st.columns(3)
         for column, conversation_id in zip(links, waiting["conversation_id"].head(3), strict=False):
-            column.page_link("app_pages/conversations.py", label=f"Open conversation #{int(conversation_id)}",
-                             icon=":material/open_in_new:", query_params={"conversation": str(int(conversation_id))})
+            conversation_links.link(int(conversation_id), column)
         table, columns = ui.waiting_display(waiting, data, live)
-        st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
-                     column_config=columns)
+        ids = waiting["conversation_id"].tolist()
+        picked = st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
+                              column_config=columns, key=conversation_links.table_key("live_waiting", ids),
+                              on_select="rerun", selection_mode="single-row")
+        conversation_links.open_selected(picked, ids)
         st.caption(f"All {len(waiting):,} active waits, longest first.")
     if not stale.empty:
         with st.expander(f"Stale: {len(stale):,} conversations waiting since more than "
                          f"{ui.duration(settings.session_gap)}", icon=":material/history:"):
             table, columns = ui.waiting_display(stale, data, live)
-            st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
-                         column_config=columns, column_order=[c for c in columns if c != "breach"])
+            ids = stale["conversation_id"].tolist()
+            picked = st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
+                                  column_config=columns, column_order=[c for c in columns if c != "breach"],
+                                  key=conversation_links.table_key("live_stale", ids),
+                                  on_select="rerun", selection_mode="single-row")
+            conversation_links.open_selected(picked, ids)
             st.caption("Abandoned chats, outside the WhatsApp window: left out of the waiting figures above.")
 
     left, right = st.columns(2)

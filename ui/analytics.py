@@ -47,9 +47,9 @@ from dashboard.analytics.metrics import cycle_mask
 from dashboard.connection import Workspace
 from dashboard.device_history import relative_time
 from dashboard.sync import BackgroundSync, Cache, CacheInfo, Window, background_sync
+from ui import conversation_links
 from ui.plain_text import plain
 
-CONVERSATIONS_PAGE = "conversations"  # url path of app_pages/conversations.py; it opens ?conversation=<id>
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 UNANSWERED = "unanswered"
@@ -677,9 +677,14 @@ class Drill:
             summary = (f"{len(frame):,} {unit} in {frame['conversation_id'].nunique():,} conversations, "
                        f"cycles started {_range_text(view.filters)}")
             st.caption(summary + (f"; {total:,} {counted} in all" if counted else "") +
-                       ". Each row is a cycle; open the conversation from its number.")
-            st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(shown), 1)),
-                         key=f"{self.key}_table_{source}", column_config=cycle_columns(data, view.business))
+                       ". Each row is a cycle; select one to open its conversation.")
+            ids = frame["conversation_id"].tolist()
+            table = st.dataframe(shown, hide_index=True, width="stretch",
+                                 height=min(420, 38 + 35 * max(len(shown), 1)),
+                                 key=conversation_links.table_key(f"{self.key}_table_{source}", ids),
+                                 column_config=cycle_columns(data, view.business),
+                                 on_select="rerun", selection_mode="single-row")
+            conversation_links.open_selected(table, ids)
 
 
 def drill_frame(data: Cycles, view: View, drill: dict) -> pd.DataFrame | Missing:
@@ -694,16 +699,6 @@ def drill_frame(data: Cycles, view: View, drill: dict) -> pd.DataFrame | Missing
                       bucket=drill.get("bucket"))
 
 
-def conversation_links(ids: pd.Series) -> pd.Series:
-    """Relative links to the Conversations page, which opens `?conversation=<id>`."""
-    return ids.map(lambda i: f"{CONVERSATIONS_PAGE}?conversation={int(i)}")
-
-
-def link_column(label: str = "Conversation") -> Any:
-    return st.column_config.LinkColumn(label, display_text=r"conversation=(\d+)$",
-                                       help="Opens the conversation on the Conversations page")
-
-
 def local_times(times: pd.Series, data: Cycles) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(times).tz_convert(data.settings.zone).tz_localize(None), index=times.index)
 
@@ -714,7 +709,7 @@ def display_cycles(frame: pd.DataFrame, data: Cycles, who: Names, view: View) ->
     suffix = view.filters.suffix
     business = "business_" if view.business else ""
     shown = pd.DataFrame({
-        "conversation": conversation_links(frame["conversation_id"]),
+        "conversation": conversation_links.numbers(frame["conversation_id"]),
         "contact": frame["contact_name"].fillna(""),
         "phone": frame["contact_phone"].fillna(""),
         "device": frame["device_name"].fillna(""),
@@ -737,7 +732,7 @@ def display_cycles(frame: pd.DataFrame, data: Cycles, who: Names, view: View) ->
 def cycle_columns(data: Cycles, business: bool) -> dict[str, Any]:
     mode = " (business)" if business else ""
     return {
-        "conversation": link_column(),
+        "conversation": conversation_links.column(),
         "contact": st.column_config.TextColumn("Contact"),
         "phone": st.column_config.TextColumn("Phone"),
         "device": st.column_config.TextColumn("Device"),
@@ -1155,7 +1150,7 @@ def quiet_refresh(workspace: Workspace, cache: Cache) -> str | None:
 def waiting_display(waiting: pd.DataFrame, data: Cycles, who: Names) -> tuple[pd.DataFrame, dict[str, Any]]:
     """`waiting_now` for the page: a link per conversation, names, local times, how long each waits."""
     table = pd.DataFrame({
-        "conversation": conversation_links(waiting["conversation_id"]),
+        "conversation": conversation_links.numbers(waiting["conversation_id"]),
         "contact": waiting["contact_name"].fillna(""), "phone": waiting["contact_phone"].fillna(""),
         "device": waiting["device_name"].fillna(""),
         "inbox": waiting["inbox_id"].map(who.inbox) if "inbox_id" in data.available else "",
@@ -1164,7 +1159,7 @@ def waiting_display(waiting: pd.DataFrame, data: Cycles, who: Names) -> tuple[pd
         "unread": waiting["unread"], "breach": waiting["breach"],
     }).reset_index(drop=True)
     columns = {
-        "conversation": link_column(), "contact": st.column_config.TextColumn("Contact"),
+        "conversation": conversation_links.column(), "contact": st.column_config.TextColumn("Contact"),
         "phone": st.column_config.TextColumn("Phone"), "device": st.column_config.TextColumn("Device"),
         "inbox": st.column_config.TextColumn("Inbox"),
         "since": st.column_config.DatetimeColumn(f"Waiting since ({data.timezone})", format="YYYY-MM-DD HH:mm"),
