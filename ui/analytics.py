@@ -1136,14 +1136,18 @@ def agent_display(activity: pd.DataFrame, who: Names, business: bool) -> tuple[p
 # --- live board ------------------------------------------------------------------------------------------
 
 
-def quiet_refresh(workspace: Workspace, cache: Cache) -> str | None:
-    """Ask the shared background sync for a refresh (the live board's, every few seconds); a sentence
-    when its last refresh failed, else None."""
+def quiet_refresh(workspace: Workspace, cache: Cache, wait_s: float = 5.0) -> str | None:
+    """Have the shared background sync refresh (the live board's, every few seconds) and wait up to
+    `wait_s` for it (a warm refresh takes about a second); a sentence when its last refresh failed."""
     runner = background_sync(cache)
     runner.keep_fresh(workspace.client)
     state = runner.state()
-    if not state.running:
-        runner.request()
+    # A refresh running now may have read the list before the newest message: wait for the next one.
+    wanted = state.ended + 1 + state.running
+    runner.request()
+    deadline = time.monotonic() + wait_s
+    while (state := runner.state()).ended < wanted and time.monotonic() < deadline:
+        time.sleep(0.05)
     return state.problem
 
 

@@ -52,6 +52,7 @@ class SyncState:
     problem: str | None  # why the last refresh did not complete, in plain words; None when it did
     paused: bool  # the cache was cleared: nothing runs until `request()`
     last_report: SyncReport | None  # the last refresh that ended, complete or not
+    ended: int  # refreshes ended so far in this process (a page waiting for the one it asked for counts them)
 
 
 class BackgroundSync:
@@ -74,6 +75,7 @@ class BackgroundSync:
         self._failed_at = -float("inf")
         self._finished_at: float | None = None  # monotonic end of the last complete refresh here
         self._report: SyncReport | None = None
+        self._ended = 0
 
     # --- what pages call -----------------------------------------------------------------------------
 
@@ -115,7 +117,8 @@ class BackgroundSync:
 
     def state(self) -> SyncState:
         with self._lock:
-            return SyncState(self._running, self._done, self._total, self._problem, self._paused, self._report)
+            return SyncState(self._running, self._done, self._total, self._problem, self._paused, self._report,
+                             self._ended)
 
     def coverage(self, window: Window | None = None) -> Coverage:
         return self.cache.coverage(window)
@@ -177,6 +180,7 @@ class BackgroundSync:
             problem = "The sync stopped on an unexpected error; it will try again."
         with self._lock:
             self._running = False
+            self._ended += 1
             self._report = report or self._report
             self._problem = problem
             if problem is not None:
