@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test sandbox bench lint chromium clean
+.PHONY: run test sandbox bench lint chromium postgresql clean
 
 $(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 run: $(RUNTIME)
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
 
-test: $(DEV) chromium
+test: $(DEV) chromium postgresql
 	$(PY) -m pytest
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download cannot work offline).
@@ -30,6 +30,15 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "warning: could not install chromium; browser tests will skip (fail under CI=true)"; \
 	  else echo "warning: /usr/bin/chromium missing; browser tests will skip (fail under CI=true)"; fi; \
+	fi
+
+# Debian's PostgreSQL server binaries: the storage tests start a throw-away cluster of their own (tests/postgres.py).
+postgresql:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	      || echo "warning: could not install postgresql; PostgreSQL tests will skip (fail under CI=true)"; \
+	  else echo "warning: PostgreSQL's initdb missing; PostgreSQL tests will skip (fail under CI=true)"; fi; \
 	fi
 
 sandbox: $(RUNTIME)

@@ -78,8 +78,9 @@ def history(workspace_id: str, device_ids: Collection[int] | None = None) -> lis
     """This tenant's recorded rows (time as UTC datetime, device_id, name, status), newest first; of these
     devices only, unless None."""
     database = _db()
+    dialect = database.dialect
     where, params = ("workspace_id = ?", (workspace_id,)) if device_ids is None else (
-        f"workspace_id = ? AND {database.dialect.ids_in('device_id')}", (workspace_id, database.dialect.ids(device_ids)))
+        f"workspace_id = ? AND {dialect.ids_in('device_id')}", (workspace_id, dialect.ids(device_ids)))
     with database.transaction() as db:
         rows = db.rows(f"SELECT time, device_id, name, status FROM device_history WHERE {where} ORDER BY id DESC",
                        params)

@@ -1,9 +1,9 @@
-"""Per-tenant preferences, kept as JSON in the data directory and private to this OS user (0600).
+"""Per-tenant preferences: named sections of JSON, one document per tenant (`Workspace.workspace_id`:
+shared by the credentials the service shows to be of one workspace, see dashboard/tenants.py).
 
-One file per tenant, `<data dir>/preferences/<workspace_id>.json` (`Workspace.workspace_id`: shared by
-the credentials the service shows to be of one workspace, see dashboard/tenants.py), holding named
-sections. The `analytics` section holds the analytics settings
-(timezone, business hours, targets, session gap): `analytics_settings` / `save_analytics_settings`.
+Kept in `<data dir>/preferences/<workspace_id>.json`, private to this OS user (0600); or, with
+`CEOX_DATABASE_URL` set, in the `preferences` table of the database the replicas share. The `analytics`
+section holds the analytics settings (timezone, business hours, targets, session gap): `analytics_settings` / `save_analytics_settings`.
 
 `settings_from_form` turns what a person typed in the settings form into `AnalyticsSettings`, or
 into one clear sentence per problem.
@@ -23,6 +23,7 @@ from typing import Any
 
 from dashboard.analytics.settings import WEEKDAYS, AnalyticsSettings, BusinessHours, Interval, Targets, parse_clock
 from dashboard.storage import data_dir
+from dashboard.storage.database import PostgresDatabase, postgres
 
 ANALYTICS = "analytics"
 DAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
@@ -30,15 +31,30 @@ _lock = threading.Lock()  # sessions of one dashboard process are threads: one r
 
 
 def preferences_path(workspace_id: str) -> Path:
-    if not workspace_id or not workspace_id.isalnum():
-        raise ValueError("a workspace id is a short name of letters and digits")
     folder = data_dir() / "preferences"
     folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / f"{workspace_id}.json"
+    return folder / f"{_checked(workspace_id)}.json"
+
+
+def _checked(workspace_id: str) -> str:
+    if not workspace_id or not workspace_id.isalnum():
+        raise ValueError("a workspace id is a short name of letters and digits")
+    return workspace_id
+
+
+def _with_section(data: dict[str, Any], section: str, value: Mapping[str, Any] | None) -> dict[str, Any]:
+    if value is None:
+        data.pop(section, None)
+    else:
+        data[section] = dict(value)
+    return data
 
 
 def load(workspace_id: str) -> dict[str, Any]:
-    """Every section saved for the workspace; {} when nothing is saved or the file is unreadable."""
+    """Every section saved for the workspace; {} when nothing is saved or what is saved is unreadable."""
+    database = postgres()
+    if database is not None:
+        return _load_shared(database, workspace_id)
     try:
         data = json.loads(preferences_path(workspace_id).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -47,14 +63,14 @@ def load(workspace_id: str) -> dict[str, Any]:
 
 
 def save_section(workspace_id: str, section: str, value: Mapping[str, Any] | None) -> None:
-    """Replace one section (None removes it); the file is replaced whole, never left half-written."""
+    """Replace one section (None removes it); the document is replaced whole, never left half-written."""
+    database = postgres()
+    if database is not None:
+        _save_shared(database, _checked(workspace_id), section, value)
+        return
     path = preferences_path(workspace_id)
     with _lock:
-        data = load(workspace_id)
-        if value is None:
-            data.pop(section, None)
-        else:
-            data[section] = dict(value)
+        data = _with_section(load(workspace_id), section, value)
         descriptor, temporary = tempfile.mkstemp(prefix=".preferences-", dir=path.parent)  # created 0600
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as out:
@@ -64,6 +80,23 @@ def save_section(workspace_id: str, section: str, value: Mapping[str, Any] | Non
             Path(temporary).unlink(missing_ok=True)
             raise
         os.chmod(path, 0o600)
+
+
+def _load_shared(database: PostgresDatabase, workspace_id: str) -> dict[str, Any]:
+    with database.transaction() as db:
+        data = db.value("SELECT sections FROM preferences WHERE workspace_id = ?", (workspace_id,))
+    return data if isinstance(data, dict) else {}
+
+
+def _save_shared(database: PostgresDatabase, workspace_id: str, section: str,
+                 value: Mapping[str, Any] | None) -> None:
+    # The tenant's lock: replicas saving two sections at once keep both.
+    with database.transaction(lock=f"preferences:{workspace_id}") as db:
+        data = db.value("SELECT sections FROM preferences WHERE workspace_id = ?", (workspace_id,))
+        data = _with_section(data if isinstance(data, dict) else {}, section, value)
+        db.execute("INSERT INTO preferences (workspace_id, sections) VALUES (?, CAST(? AS JSONB))"
+                   " ON CONFLICT (workspace_id) DO UPDATE SET sections = excluded.sections",
+                   (workspace_id, json.dumps(data, sort_keys=True)))
 
 
 def analytics_settings(workspace_id: str) -> AnalyticsSettings:
