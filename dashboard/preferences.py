@@ -3,7 +3,8 @@ shared by the credentials the service shows to be of one workspace, see dashboar
 
 Kept in `<data dir>/preferences/<workspace_id>.json`, private to this OS user (0600); or, with
 `CEOX_DATABASE_URL` set, in the `preferences` table of the database the replicas share. The `analytics`
-section holds the analytics settings (timezone, business hours, targets, session gap): `analytics_settings` / `save_analytics_settings`.
+section holds the analytics settings (timezone, business hours, targets, session gap):
+`analytics_settings` / `save_analytics_settings`.
 
 `settings_from_form` turns what a person typed in the settings form into `AnalyticsSettings`, or
 into one clear sentence per problem.
