@@ -134,7 +134,7 @@ class Probe:
     always_empty: tuple[str, ...] = ()  # fields sent, but null or empty in every item
     extra_fields: int = 0  # keys the client does not read
     rate_limit: dict[str, str] = field(default_factory=dict)
-    missing_capability: str = ""  # a 403's, when it names one
+    missing_capability: str = ""  # the one it needs and the credential lacks (skipped, or a 403 naming it)
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,8 @@ class Diagnosis:
                   "|---|---|---|---|---|---|---|"]
         for p in self.probes:
             if not p.checked:
-                lines.append(f"| {p.path} | not checked | | | {p.problem} | | |")
+                needs = f" (needs {p.missing_capability})" if p.missing_capability else ""
+                lines.append(f"| {p.path} | not checked | | | {p.problem}{needs} | | |")
                 continue
             latency = f"{p.latency_ms:,.0f} ms" if p.latency_ms is not None else ""
             s = p.shape
@@ -312,7 +313,8 @@ class _Run:
     def _probe(self, endpoint: Endpoint, read: Callable[[], Any], skip: str = "") -> Any:
         needed = endpoint.capability
         if needed and not self.capabilities & {needed, EVERY_CAPABILITY}:
-            skip = f"not checked: this credential may not use it (needs {needed})"
+            self.probes.append(_skipped(endpoint, "not checked: this credential may not use it", needed))
+            return None
         if skip:
             self.probes.append(_skipped(endpoint, skip))
             return None
@@ -334,9 +336,9 @@ def _sample_threads(conversations: Sequence[Conversation]) -> list[int]:
     return [c.id for c in ordered[:THREADS_SAMPLED]]
 
 
-def _skipped(endpoint: Endpoint, why: str) -> Probe:
+def _skipped(endpoint: Endpoint, why: str, capability: str = "") -> Probe:
     return Probe(endpoint.key, endpoint.label, endpoint.path, checked=False, reachable=False, status=None,
-                 latency_ms=None, ok=False, problem=why)
+                 latency_ms=None, ok=False, problem=why, missing_capability=capability)
 
 
 def _problem(exc: CeoxError, *, web_page: bool) -> str:
@@ -402,8 +404,8 @@ def _examined(endpoint: Endpoint, result: Any, answers: list[_Answer]) -> Probe:
     last = answers[-1]
     return Probe(endpoint.key, endpoint.label, endpoint.path, checked=True, reachable=True, status=last.status,
                  latency_ms=answers[0].latency_ms, ok=True, problem="", shape=shape, present=present,
-                 missing=missing if records else (), omitted=omitted if records else (), always_empty=empty, extra_fields=extra,
-                 rate_limit=_rate_limit(answers))
+                 missing=missing if records else (), omitted=omitted if records else (), always_empty=empty,
+                 extra_fields=extra, rate_limit=_rate_limit(answers))
 
 
 def _unwrap(body: Any) -> Any:

@@ -34,8 +34,8 @@ def render(workspace: Workspace) -> None:
         st.caption(f"Checked {len(report.diagnosis.probes):,} parts of the service in {seconds:,.1f} seconds.")
         st.dataframe(report.rows(), hide_index=True, column_config={
             "what": "Part of the service", "answered": "Answered", "status": "Status", "time": "Time",
-            "read": "Read", "complete": "Whole list", "items": st.column_config.NumberColumn("Items", format="localized"),
-            "note": "Note"})
+            "read": "Read", "complete": "Whole list", "note": "Note",
+            "items": st.column_config.NumberColumn("Items", format="localized")})
         headers = report.diagnosis.rate_limit_headers
         st.caption("The service announces rate limits." if headers else "The service announced no rate limits.")
         st.write("The report below leaves out every name, phone number, email, message and secret: attach it to a "

@@ -8,8 +8,8 @@ import os
 import re
 import subprocess
 import sys
-from functools import partial
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -101,6 +101,7 @@ def test_a_user_is_checked_only_where_it_may_read(demo_sandbox: SandboxServer) -
     report = _report(demo_sandbox.api_url, token=token)
     skipped = {p.key for p in report.diagnosis.probes if not p.checked}
     assert skipped == {"users", "webhooks"}  # users.manage and webhooks.manage, which the agent lacks
+    assert report.diagnosis.probe("users").missing_capability == "users.manage"
     assert report.summary == [ALL_THERE]
     assert report.diagnosis.credential == "user token"
 
