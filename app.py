@@ -8,13 +8,17 @@ from starlette.middleware import Middleware
 from dashboard import receiver
 from dashboard.closed_routes import CloseRoutes
 from dashboard.navigation import CONNECT_PAGE, pages_for
-from ui import gate, session, sidebar
+from ui import gate, operations, session, sidebar
+
+operations.configure()  # the shared database and the log format, before anything stores or logs
 
 if __name__ != "__main__":
     # `streamlit run app.py` imports this module to find `app`, which serves the webhook receiver
     # beside the pages, then runs this file as the page script (as `__main__`). The middleware closes
-    # Streamlit's own routes that would answer before the gate (dashboard/closed_routes.py).
-    app = st.App(__file__, routes=receiver.routes(), middleware=[Middleware(CloseRoutes)])
+    # Streamlit's own routes that would answer before the gate (dashboard/closed_routes.py). `/healthz`
+    # answers probes: whether the shared database and the CEOX service are reachable (dashboard/health.py).
+    app = st.App(__file__, routes=[*receiver.routes(), *operations.health_routes()],
+                 middleware=[Middleware(CloseRoutes)])
 else:
     st.set_page_config(page_title="CEOX Admin", page_icon=":material/forum:", layout="wide")
     gate.require()  # before anything connects with the server's credential

@@ -1,0 +1,31 @@
+"""Deployment settings read where Streamlit's secrets are: the shared database, the log format, the health route."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+from starlette.routing import Route
+
+from dashboard import health, logs
+from dashboard.storage import database
+from ui.session import configured_credentials
+
+
+def configure() -> None:
+    """`[ceox] database_url` from secrets.toml (CEOX_DATABASE_URL wins) and `CEOX_LOG_FORMAT`."""
+    try:
+        url = str(st.secrets.get("ceox", {}).get("database_url", ""))
+    except Exception:  # noqa: BLE001 (no secrets file is the normal case)
+        url = ""
+    database.configure(url)
+    logs.configure(os.environ.get(logs.FORMAT_ENV))
+
+
+def _ceox_base_url() -> str | None:
+    configured = configured_credentials()
+    return configured[0] if configured else None
+
+
+def health_routes() -> list[Route]:
+    return health.routes(_ceox_base_url)
