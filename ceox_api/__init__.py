@@ -7,8 +7,10 @@
 Importing this package imports neither pandas nor streamlit; `to_frame` loads pandas when called.
 """
 
-from ceox_api._base import DEFAULT_TIMEOUT
+from ceox_api._base import DEFAULT_TIMEOUT, Credential
 from ceox_api._call import NOT_GIVEN, NotGiven
+from ceox_api._call import many as list_of
+from ceox_api._call import one as object_of
 from ceox_api._paging import Listing, is_partial
 from ceox_api.client import AsyncClient, Client
 from ceox_api.errors import (
@@ -46,6 +48,9 @@ from ceox_api.models import (
 )
 
 __all__ = [
+    "Credential",
+    "list_of",
+    "object_of",
     "NOT_GIVEN",
     "NotGiven",
     "DEFAULT_TIMEOUT",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from collections.abc import Callable, Mapping
+from typing import Any, Self, TypeVar
 
 from ceox_api._base import AsyncTransport, Credential, SyncTransport
+from ceox_api._call import Call
 from ceox_api.resources._resource import Async, Sync, resource
 from ceox_api.resources.auth import Auth
 from ceox_api.resources.contacts import Contacts
@@ -17,6 +19,8 @@ from ceox_api.resources.roles import Roles
 from ceox_api.resources.sandbox import Sandbox
 from ceox_api.resources.users import Users
 from ceox_api.resources.webhooks import Webhooks
+
+T = TypeVar("T")
 
 
 class Client(SyncTransport):
@@ -39,6 +43,16 @@ class Client(SyncTransport):
     inboxes = resource(Inboxes[Sync])
     auth = resource(Auth[Sync])
     sandbox = resource(Sandbox[Sync])
+
+    def get(self, path: str, *, parse: Callable[[Any], T], params: Mapping[str, Any] | None = None) -> T:
+        """GET `path` (under the base URL) and read the JSON answer with `parse` (`list_of(Model)`,
+        `object_of(Model)` or your own): for what the resources do not cover, with the same retries,
+        errors and credential handling."""
+        return self._request(Call("GET", path, parse, params=params))
+
+    def as_async(self) -> AsyncClient:
+        """An `AsyncClient` with this client's address, credential, timeouts, retries and request hook."""
+        return self._twin(AsyncClient)
 
     @classmethod
     def login(cls, base_url: str | None, email: str, password: str, **options: Any) -> Self:
@@ -70,6 +84,10 @@ class AsyncClient(AsyncTransport):
     inboxes = resource(Inboxes[Async])
     auth = resource(Auth[Async])
     sandbox = resource(Sandbox[Async])
+
+    async def get(self, path: str, *, parse: Callable[[Any], T], params: Mapping[str, Any] | None = None) -> T:
+        """`Client.get`, awaited."""
+        return await self._request(Call("GET", path, parse, params=params))
 
     @classmethod
     async def login(cls, base_url: str | None, email: str, password: str, **options: Any) -> Self:

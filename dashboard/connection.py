@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from ceox_api import Client
-from ceox_api._base import Credential
+from ceox_api import Client, Credential
 from ceox_api.errors import (
     AuthError,
     CeoxError,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, tzinfo
 import httpx
 import pandas as pd
 
-from ceox_api._base import Credential
+from ceox_api import Credential
 from ceox_api.errors import RequestRefused
 from ceox_api.models import Conversation, Device, Inbox, Message
 from dashboard.connection import Workspace

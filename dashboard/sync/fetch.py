@@ -2,8 +2,8 @@
 
 The client's models read `null` like a missing field, so they cannot tell "the service sends
 `solved_at`, null while open" from "the service has no `solved_at`". These calls parse with the
-same models and also look at the raw keys. They go through the client's `Call` machinery, so
-retries, errors and credential handling stay the client's.
+same models and also look at the raw keys. They go through the client's public `get`, so retries,
+errors and credential handling stay the client's.
 
 Threads are fetched concurrently like `conversations.fetch_threads`, but one failed thread does
 not cancel the others: a 404 means the conversation is gone (deleted, or out of scope now), and a
@@ -18,8 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ceox_api import AsyncClient, Client
-from ceox_api._call import Call, many
+from ceox_api import AsyncClient, Client, list_of
 from ceox_api.assumptions import ALL_STATUSES, LIST_KEYS
 from ceox_api.errors import CeoxError, NotFound, RateLimited, ServerError, TransportError
 from ceox_api.models import CeoxModel, Conversation, Message, normalise_key
@@ -41,7 +40,7 @@ _LIST_KEYS = frozenset(normalise_key(key) for key in LIST_KEYS)
 
 def _with_fields(model: type[M], wanted: Iterable[str]) -> Callable[[Any], tuple[list[M], frozenset[str]]]:
     """Parse a list answer with `model`, and say which of `wanted` appear as keys (null or not)."""
-    parse = many(model)
+    parse = list_of(model)
     wanted_by_key = {normalise_key(name): name for name in wanted}
 
     def parse_noting_fields(body: Any) -> tuple[list[M], frozenset[str]]:
@@ -63,7 +62,7 @@ _parse_thread = _with_fields(Message, MESSAGE_INPUTS)
 
 async def list_conversations(client: AsyncClient) -> tuple[list[Conversation], frozenset[str]]:
     """Every conversation the credential may see, open and solved."""
-    return await client._request(Call("GET", "/conversations", _parse_list, params={"status": ALL_STATUSES}))
+    return await client.get("/conversations", parse=_parse_list, params={"status": ALL_STATUSES})
 
 
 @dataclass(repr=False)  # a repr would spell out every message
@@ -88,13 +87,13 @@ async def fetch_threads(
 
     async def fetch(conversation_id: int) -> None:
         nonlocal done
-        call = Call("GET", "/conversations/{id}/messages", _parse_thread, {"id": conversation_id})
         for attempt in range(THREAD_ATTEMPTS):
             try:
                 async with gate:
                     if result.fatal is not None:
                         return
-                    thread, present = await client._request(call)
+                    thread, present = await client.get(f"/conversations/{conversation_id}/messages",
+                                                       parse=_parse_thread)
             except NotFound:
                 result.gone.add(conversation_id)
             except RETRYABLE as exc:
@@ -125,7 +124,7 @@ def run_async(client: Client, work: Callable[[AsyncClient], Coroutine[Any, Any, 
     outcome: list[T] = []
 
     async def main() -> None:
-        async with client._twin(AsyncClient) as twin:
+        async with client.as_async() as twin:
             outcome.append(await work(twin))
 
     # The result is handed over outside the task: in the main thread, asyncio.run's teardown formats

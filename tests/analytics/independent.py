@@ -1,4 +1,4 @@
-"""The analytics definitions of ANALYTICS.md written again in plain Python, over the API's own objects.
+"""The analytics definitions of docs/metrics.md written again in plain Python, over the API's own objects.
 
 Deliberately shares nothing with `dashboard.analytics` (no numpy, no pandas, no cycle tables): one
 loop per conversation, so that a test comparing the two checks the engine against the definitions,

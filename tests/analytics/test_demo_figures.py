@@ -3,7 +3,7 @@
 The demo's Support device sends an away message seconds after out-of-hours chats: counted as a first
 response, it made Support look twice as fast and made "API / no agent" the fastest agent. Here the
 engine (through the sync cache, as the pages read it) is checked against `independent.py`, which
-applies ANALYTICS.md in plain Python, in two timezones.
+applies docs/metrics.md in plain Python, in two timezones.
 """
 
 from __future__ import annotations

@@ -31,3 +31,20 @@ def test_the_documents_the_readme_links_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for target in re.findall(r"\]\(((?!https?:)[^)#]+)\)", readme):
         assert (ROOT / target).exists(), target
+
+
+PRIVATE_CLIENT = re.compile(r"\bceox_api\._|\.(_request|_twin|_credential|_http|_secret)\b")
+
+
+def test_only_the_client_uses_its_private_parts():
+    """Everything the dashboard, the benchmarks and the notebook need from `ceox_api` is public API."""
+    offenders = []
+    for path in tracked_files():
+        relative = path.relative_to(ROOT).as_posix()
+        if path.suffix not in (".py", ".ipynb") or relative.startswith(("ceox_api/", "tests/")):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.replace("self._", "self.")  # a class's own private attributes are its business
+            if PRIVATE_CLIENT.search(code):
+                offenders.append(f"{relative}:{number}: {line.strip()[:100]}")
+    assert offenders == []
