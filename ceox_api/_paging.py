@@ -75,6 +75,9 @@ class PageWalk:
     def __init__(self, args: dict[str, Any], base_url: str) -> None:
         self._first = args
         self._origin = httpx.URL(base_url)
+        # The page asked for last, as asked: a relative next link is joined to it (the request that went
+        # out may name a pinned address instead of the host, see the client's request_hook).
+        self._asked = httpx.URL(args["url"]).copy_merge_params(args.get("params") or {})
         self._started = time.monotonic()
         self._seen: set[str] = set()
         self._items: list[Any] = []
@@ -109,6 +112,7 @@ class PageWalk:
             self.complete = False
             return None
         self._seen.add(key)
+        self._asked = httpx.URL(key)
         return args
 
     def _next(self, response: httpx.Response, hints: Mapping[str, Any], count: int) -> dict[str, Any] | None:
@@ -116,7 +120,7 @@ class PageWalk:
             return None
         link = response.links.get("next", {}).get("url")
         if link:
-            return self._to_url(response, link)
+            return self._to_url(link)
         for key in _NEXT_KEYS:
             value = hints.get(key)
             if isinstance(value, int) and not isinstance(value, bool):
@@ -124,7 +128,7 @@ class PageWalk:
             if not isinstance(value, str) or not value.strip():
                 continue
             if value.startswith(("http://", "https://", "/", "?")):
-                return self._to_url(response, value)
+                return self._to_url(value)
             return self._with_params({CURSOR_PARAM: value})
         page = next((n for key in _PAGE_KEYS if (n := _as_int(hints.get(key))) is not None), None)
         if page is not None and count:
@@ -138,8 +142,8 @@ class PageWalk:
             return self._with_params({OFFSET_PARAM: offset + count})
         return None
 
-    def _to_url(self, response: httpx.Response, link: str) -> dict[str, Any] | None:
-        url = response.request.url.join(link)
+    def _to_url(self, link: str) -> dict[str, Any] | None:
+        url = self._asked.join(link)
         # Another origin would receive the credential: the list stays partial instead.
         if (url.scheme, url.host, url.port) != (self._origin.scheme, self._origin.host, self._origin.port):
             self.complete = False

@@ -181,3 +181,41 @@ def test_writes_are_never_paged() -> None:
 
     with mock_client(handler) as client:
         assert client._request(Call("POST", "/x", lambda body: body, json={})) == {"items": [], "next": "more"}
+
+
+def test_a_relative_next_link_is_followed_when_the_address_is_pinned():
+    """A request hook that sends each request to the resolved address (the dashboard's outbound policy) must
+    not make a relative next link look like another host: the list is read whole."""
+    import http.server
+    import json
+    import threading
+
+    from dashboard.outbound import OutboundPolicy
+
+    class Pages(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            second = "page=2" in self.path
+            body = {"data": [{"id": 3, "name": "c", "email": "c@x.co"}] if second else
+                    [{"id": 1, "name": "a", "email": "a@x.co"}, {"id": 2, "name": "b", "email": "b@x.co"}],
+                    "total": 3, "next": None if second else "/api/v1/users?page=2"}
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with Client(f"http://localhost:{server.server_address[1]}/api/v1", api_key="ceox_testtesttest",
+                    use_env=False, request_hook=OutboundPolicy(allow_private=True).pin) as client:
+            users = client.users.list()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [u.id for u in users] == [1, 2, 3]
+    assert not is_partial(users)
