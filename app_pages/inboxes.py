@@ -9,11 +9,20 @@ import streamlit as st
 
 from ceox_api.errors import CeoxError
 from dashboard import audit, inboxes_plan
+from dashboard.capabilities import label as capability_label
 from dashboard.editing import apply_editor_state, apply_plan, plan_changes
 from dashboard.feedback import explain_error
 from dashboard.inboxes_plan import UNASSIGNED, CellChange, inbox_column
 from ui import session
-from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_problems, show_report, submit
+from ui.table_editing import (
+    TableState,
+    apply_changes,
+    changes_text,
+    confirm_or_cancel,
+    show_problems,
+    show_report,
+    submit,
+)
 
 workspace = session.require()
 inboxes, devices = session.read("inboxes"), session.read("devices")
@@ -43,13 +52,14 @@ def devices_server() -> pd.DataFrame:
 def apply_cells(table: TableState, changes: list[CellChange], reload: Callable[[], pd.DataFrame],
                 before: pd.DataFrame) -> None:
     """Make each call on its own, audit each, then show the server's table with failed cells kept."""
-    with st.status(f"Saving {len(changes)} change(s)…", expanded=False) as status, workspace.client() as client:
+    with st.status(f"Saving {changes_text(len(changes))}…", expanded=False) as status, workspace.client() as client:
         outcomes = apply_plan(changes, lambda change: inboxes_plan.execute_cell(client, change), explain_error)
         failed = sum(not o.ok for o in outcomes)
         status.update(label=f"Saved {len(outcomes) - failed} of {len(outcomes)}",
                       state="error" if failed else "complete")
     for outcome in outcomes:
-        audit.record(workspace, outcome.change.action, outcome.change.label, "ok" if outcome.ok else outcome.message)
+        session.audit_record(outcome.change.action, outcome.change.label, "ok" if outcome.ok else outcome.message,
+                             outcome.change.detail)
     session.invalidate()
     try:
         fresh = reload()
@@ -60,6 +70,12 @@ def apply_cells(table: TableState, changes: list[CellChange], reload: Callable[[
         st.session_state[f"{table.name}_stale"] = True
     table.renew(inboxes_plan.after_save(fresh, outcomes) if failed else None)
     st.session_state[table.report_key] = inboxes_plan.report(outcomes)
+
+
+def describe_inbox(change, before) -> str:
+    """What a change did to an inbox, for the audit log."""
+    return audit.difference(None if change.kind == "create" else before, change.fields,
+                            {"name": "Name", "color": "Colour", "description": "Description"})
 
 
 def kept_draft_notice(table: TableState) -> None:
@@ -87,7 +103,7 @@ with st.form("inboxes_form", border=False):
         disabled=["id", "swatch", "members", "devices", "result"],
         column_order=["id", "swatch", "name", "color", "description", "members", "devices", "result"],
         column_config={
-            "id": st.column_config.NumberColumn("id", width="small"),
+            "id": st.column_config.NumberColumn("#", width="small"),
             "swatch": st.column_config.ImageColumn("Colour", width="small",
                                                    help="Drawn from the colour code once it is saved."),
             "name": st.column_config.TextColumn("Name", required=True, max_chars=200),
@@ -106,22 +122,22 @@ if saved:
     changes = plan_changes(actual, desired, inboxes_plan.FIELDS, inboxes_plan.label)
     problems = inboxes_plan.validate(changes, desired)
     submit(inbox_table, changes, problems, lambda: apply_changes(
-        inbox_table, changes, inboxes_plan.execute, "inbox", inboxes_server, before=server))
+        inbox_table, changes, inboxes_plan.execute, "inbox", inboxes_server, describe_inbox, before=server))
 
 
 @st.dialog("Delete inboxes?")
 def confirm_deletions() -> None:
     changes = st.session_state[inbox_table.pending_key]
     doomed = [c for c in changes if c.kind == "delete"]
-    st.write(f"This save deletes {len(doomed)} inbox(es). Their memberships and device assignments go with "
-             "them: the members lose access to these inboxes' conversations and the devices are left "
-             "unassigned. This cannot be undone.")
-    st.dataframe(pd.DataFrame({"inbox": [c.label for c in doomed],
-                               "members": [c.row.get("members") for c in doomed],
-                               "devices": [list(c.row.get("devices") or []) for c in doomed]}),
+    st.write(f"This save deletes {'1 inbox' if len(doomed) == 1 else f'{len(doomed):,} inboxes'}. Their "
+             "memberships and device assignments go with them: the members lose access to these inboxes' "
+             "conversations and the devices are left unassigned. This cannot be undone.")
+    st.dataframe(pd.DataFrame({"Inbox": [c.label for c in doomed],
+                               "Members": [c.row.get("members") for c in doomed],
+                               "Devices": [list(c.row.get("devices") or []) for c in doomed]}),
                  hide_index=True, width="stretch")
     confirm_or_cancel(inbox_table, changes, len(doomed), lambda: apply_changes(
-        inbox_table, changes, inboxes_plan.execute, "inbox", inboxes_server, before=server))
+        inbox_table, changes, inboxes_plan.execute, "inbox", inboxes_server, describe_inbox, before=server))
 
 
 if st.session_state.get(inbox_table.pending_key):
@@ -135,7 +151,8 @@ if not inboxes:
     st.info("There are no inboxes yet: create one above, then choose its members here.")
 else:
     if not workspace.can("users.manage"):
-        st.caption("Your role lacks users.manage, so the user list cannot be read: this shows the users "
+        st.caption(f"Your role lacks “{capability_label('users.manage')}”, so the user list cannot be read: this "
+                   "shows the users "
                    "who are already members of an inbox. Someone in no inbox yet can be added by an admin.")
     member_server = members_from(session.read)
     member_draft = member_table.draft()
@@ -149,7 +166,7 @@ else:
             member_shown, key=member_table.editor_key, num_rows="fixed", hide_index=True, width="stretch",
             disabled=["id", "name", "email", "result"],
             column_order=["id", "name", "email", *(c for c in inbox_columns if c in member_shown), "result"],
-            column_config={"id": st.column_config.NumberColumn("id", width="small"),
+            column_config={"id": st.column_config.NumberColumn("#", width="small"),
                            "name": st.column_config.TextColumn("Name"),
                            "email": st.column_config.TextColumn("Email"),
                            **inbox_columns,
@@ -178,13 +195,13 @@ else:
     device_shown = device_draft if device_draft is not None else device_server.assign(result="")
     with st.form("devices_form", border=False):
         st.caption("A device belongs to at most one inbox: choosing another inbox moves it, with its "
-                   "conversations. “— unassigned —” takes it out of its inbox through an extension of the "
-                   "published API (DELETE /inboxes/{id}/devices/{deviceId}), which a real server may refuse.")
+                   "conversations. “— unassigned —” takes it out of its inbox; the published API does not "
+                   "promise this, so a real CEOX service may refuse it.")
         st.data_editor(
             device_shown, key=device_table.editor_key, num_rows="fixed", hide_index=True, width="stretch",
             disabled=["id", "name", "phone", "status", "result"],
             column_order=["id", "name", "phone", "status", "inbox", "result"],
-            column_config={"id": st.column_config.NumberColumn("id", width="small"),
+            column_config={"id": st.column_config.NumberColumn("#", width="small"),
                            "name": st.column_config.TextColumn("Device"),
                            "phone": st.column_config.TextColumn("Phone"),
                            "status": st.column_config.TextColumn("Status"),

@@ -5,15 +5,27 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import roles_matrix
+from ceox_api.errors import CeoxError
+from dashboard import capabilities, lockout, roles_matrix
 from dashboard.editing import apply_editor_state, normalise
 from ui import session
-from ui.table_editing import TableState, apply_changes, confirm_or_cancel, show_report, submit
+from ui.table_editing import TableState, apply_changes, changes_text, confirm_or_cancel, show_report, submit
 
-session.require()
+workspace = session.require()
 roles = session.read("roles")
 matrix = roles_matrix.Matrix.of(roles)
 table = TableState("roles")
+me = workspace.me.user
+
+
+def team() -> lockout.Team:
+    """Who holds what now, for the safety rails: every user when the credential may list them, else the
+    signed-in user alone (who then cannot manage users, so only its own access is at stake)."""
+    try:
+        users = session.fetch("users") if workspace.can("users.manage") else []
+    except CeoxError:
+        users = []
+    return lockout.Team.of(roles, users or ([me] if me is not None else []))
 
 
 def server_frame() -> pd.DataFrame:
@@ -22,7 +34,8 @@ def server_frame() -> pd.DataFrame:
 
 def save(changes) -> None:
     writer = roles_matrix.RoleWriter()
-    apply_changes(table, changes, writer, "role", server_frame)
+    apply_changes(table, changes, writer, "role", server_frame,
+                  lambda change, before: roles_matrix.describe_change(change, before, matrix), before=server)
     if writer.created_without_capabilities:
         table.renew(roles_matrix.keep_created(table.draft(), writer.created_without_capabilities))
 
@@ -48,8 +61,7 @@ if matrix.unknown:
 
 capability_columns = {
     matrix.column(capability): st.column_config.CheckboxColumn(
-        capability if capability in roles_matrix.KNOWN_CAPABILITIES else f"{capability} (unknown)",
-        help=roles_matrix.describe(capability))
+        capabilities.label(capability), help=roles_matrix.describe(capability))
     for capability in matrix.capabilities}
 with st.form("roles_form", border=False):
     st.data_editor(
@@ -57,7 +69,7 @@ with st.form("roles_form", border=False):
         disabled=["id", "is_system", "user_count", "result"],
         column_order=["id", "name", "is_system", *matrix.columns, "user_count", "result"],
         column_config={
-            "id": st.column_config.NumberColumn("id", width="small"),
+            "id": st.column_config.NumberColumn("#", width="small"),
             "name": st.column_config.TextColumn("Role", required=True, max_chars=200),
             "is_system": st.column_config.CheckboxColumn(
                 "🔒 System", help="A system role comes with the workspace: its name is locked and it cannot be "
@@ -73,21 +85,28 @@ if saved:
     actual = server[server["id"].isin(shown["id"].dropna())]
     changes = roles_matrix.plan(actual, desired, matrix)
     problems = roles_matrix.validate(changes, actual, desired)
-    submit(table, changes, problems, lambda: save(changes))
+    now = team()
+    verdict = lockout.judge(now, roles_matrix.team_after(now, changes), me.id if me else None,
+                            lockout.MANAGE_ROLES, capabilities.LABELS)
+    submit(table, changes, problems, lambda: save(changes), verdict)
 
 
-@st.dialog("Delete roles?")
+@st.dialog("Confirm the save")
 def confirm_deletions() -> None:
     changes = st.session_state[table.pending_key]
     doomed = [c for c in changes if c.kind == "delete"]
-    st.write(f"This save deletes {len(doomed)} role(s); this cannot be undone.")
-    users = [int(normalise(c.row.get("user_count")) or 0) for c in doomed]
-    st.dataframe(pd.DataFrame({"role": [c.label for c in doomed], "users": users}), hide_index=True,
-                 width="stretch")
-    if any(users):
-        st.warning("A role still assigned to users cannot be deleted: give them another role first, or the "
-                   "service will refuse.", icon=":material/warning:")
-    confirm_or_cancel(table, changes, len(doomed), lambda: save(changes))
+    if doomed:
+        st.write(f"This save deletes {'1 role' if len(doomed) == 1 else f'{len(doomed):,} roles'}; this cannot "
+                 "be undone.")
+        users = [int(normalise(c.row.get("user_count")) or 0) for c in doomed]
+        st.dataframe(pd.DataFrame({"Role": [c.label for c in doomed], "Users": users}), hide_index=True,
+                     width="stretch")
+        if any(users):
+            st.warning("A role still assigned to users cannot be deleted: give them another role first, or the "
+                       "service will refuse.", icon=":material/warning:")
+    else:
+        st.write(f"This save applies {changes_text(len(changes))}.")
+    confirm_or_cancel(table, changes, len(doomed), lambda: save(changes), me.email if me else "")
 
 
 if st.session_state.get(table.pending_key):
@@ -105,19 +124,20 @@ if chosen is not None:
     pages_col, actions_col = st.columns([1, 2])
     with pages_col:
         st.markdown("**Pages it opens**")
-        pages = pd.DataFrame([(p.title, p.section) for p in preview.pages], columns=["page", "section"])
+        pages = pd.DataFrame([(p.title, p.section) for p in preview.pages], columns=["Page", "Section"])
         st.dataframe(pages, hide_index=True, width="stretch")
     with actions_col:
         st.markdown("**May**")
-        st.dataframe(pd.DataFrame(preview.may, columns=["capability", "action"]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(preview.may, columns=["Capability", "What it allows"]), hide_index=True,
+                     width="stretch")
         st.markdown("**May not**")
-        st.dataframe(pd.DataFrame(preview.may_not, columns=["capability", "action"]), hide_index=True,
+        st.dataframe(pd.DataFrame(preview.may_not, columns=["Capability", "What it allows"]), hide_index=True,
                      width="stretch")
     if preview.scoped:
-        st.info("Inbox scoping applies: without inbox.view_all, this role sees only the devices and conversations "
-                "of the inboxes its users are members of.", icon=":material/filter_alt:")
+        st.info("Inbox scoping applies: without “See all inboxes”, this role sees only the devices and "
+                "conversations of the inboxes its users are members of.", icon=":material/filter_alt:")
     else:
-        st.info("With inbox.view_all, this role sees every inbox's devices and conversations.",
+        st.info("With “See all inboxes”, this role sees every inbox's devices and conversations.",
                 icon=":material/visibility:")
     if preview.unknown:
         st.text(f"Also holds, unknown to this dashboard: {', '.join(preview.unknown)}.")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ceox_api import Client
 from ceox_api.models import Device, Inbox, User
-from dashboard import validation
+from dashboard import audit, validation
 from dashboard.editing import Change, Outcome, normalise
 
 # --- the inbox table --------------------------------------------------------------------------------
@@ -109,10 +109,18 @@ class CellChange:
     value: Any  # what the user left in the cell
     inbox_id: int  # the inbox the call addresses: the one joined, left, moved to, or unassigned from
     label: str  # names the cell in messages and the audit log
+    was: Any = None  # the cell's value on the server, for the audit log's "before"
 
     @property
     def action(self) -> str:
         return ACTIONS[self.kind]
+
+    @property
+    def detail(self) -> str:
+        """Before → after, for the audit log: "Member: no → yes", "Inbox: Sales → Support"."""
+        if self.kind in ("add", "remove"):
+            return audit.difference({"member": bool(self.was)}, {"member": bool(self.value)}, {"member": "Member"})
+        return audit.difference({"inbox": self.was}, {"inbox": self.value}, {"inbox": "Inbox"})
 
 
 def execute_cell(client: Client, change: CellChange) -> None:
@@ -202,7 +210,7 @@ def plan_memberships(actual: pd.DataFrame, desired: pd.DataFrame, inboxes: Itera
             wanted = _ticked(row[column])
             if wanted != _ticked(before[column]):
                 changes.append(CellChange("add" if wanted else "remove", int(row["id"]), column, wanted, inbox.id,
-                                          f"{who} in {inbox.name}"))
+                                          f"{who} in {inbox.name}", _ticked(before[column])))
     return changes
 
 
@@ -258,7 +266,7 @@ def plan_device_moves(actual: pd.DataFrame, desired: pd.DataFrame, inboxes: Iter
         name = str(row.get("name") or f"device {device_id}")
         if choice == UNASSIGNED and before in ids:
             changes.append(CellChange("unassign", device_id, "inbox", UNASSIGNED, ids[before],
-                                      f"{name} out of {before}"))
+                                      f"{name} out of {before}", before))
         elif choice in ids:
-            changes.append(CellChange("move", device_id, "inbox", choice, ids[choice], f"{name} to {choice}"))
+            changes.append(CellChange("move", device_id, "inbox", choice, ids[choice], f"{name} to {choice}", before))
     return changes

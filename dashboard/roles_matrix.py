@@ -17,9 +17,10 @@ import pandas as pd
 from ceox_api import Client
 from ceox_api.errors import CeoxError, Conflict
 from ceox_api.models import Role
-from dashboard import validation
+from dashboard import audit, capabilities, validation
 from dashboard.editing import Change, normalise, plan_changes
 from dashboard.feedback import explain_error
+from dashboard.lockout import Team, team_after_roles
 from dashboard.navigation import CAPABILITY_ACTIONS, PageSpec, allowed_pages
 
 KNOWN_CAPABILITIES = tuple(CAPABILITY_ACTIONS)
@@ -30,7 +31,7 @@ RESERVED = {*LEADING, *TRAILING, "result"}
 
 
 def describe(capability: str) -> str:
-    return CAPABILITY_ACTIONS.get(capability, UNKNOWN_NOTE)
+    return f"{CAPABILITY_ACTIONS.get(capability, UNKNOWN_NOTE)} (capability id: {capability})"
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,30 @@ def validate(changes: Iterable[Change], actual: pd.DataFrame, desired: pd.DataFr
     return problems
 
 
+def describe_change(change: Change, before: Mapping[str, Any] | None, matrix: Matrix) -> str:
+    """What a change does to a role, for the audit log: "Name: A → B · Capabilities: added Manage users"."""
+    def labelled(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        return {"name": normalise(row.get("name")),
+                "capabilities": [capabilities.label(c) for c in matrix.capabilities_of(row)]}
+
+    after = {name: value for name, value in (labelled(change.row) or {}).items() if name in change.fields}
+    if change.kind == "delete":
+        return audit.difference(None, {"capabilities": labelled(before)["capabilities"]} if before else {},
+                                {"capabilities": "Had"})
+    return audit.difference(labelled(before), after, {"name": "Name", "capabilities": "Capabilities"})
+
+
+def team_after(before: Team, changes: Iterable[Change]) -> Team:
+    """The team as a planned save would leave it (for dashboard/lockout.py)."""
+    changes = list(changes)
+    return team_after_roles(
+        before, {c.id: c.fields["capabilities"] for c in changes if c.kind == "update" and "capabilities" in c.fields},
+        {c.id for c in changes if c.kind == "delete"},
+        [c.fields.get("capabilities", []) for c in changes if c.kind == "create"])
+
+
 class CreatedWithoutCapabilities(CeoxError):
     """The role was created (first call) but setting its capabilities (second call) failed."""
 
@@ -211,18 +236,18 @@ class Preview:
     """What a role's capabilities would give someone in this dashboard."""
 
     pages: list[PageSpec]
-    may: list[tuple[str, str]]  # (capability, what it allows)
+    may: list[tuple[str, str]]  # (capability label, what it allows)
     may_not: list[tuple[str, str]]
     unknown: list[str]  # held, but unknown to this dashboard
     scoped: bool  # sees only its inboxes' devices and conversations
 
 
-def preview(capabilities: Iterable[str]) -> Preview:
-    held = set(capabilities)
+def preview(granted: Iterable[str]) -> Preview:
+    held = set(granted)
     return Preview(
         pages=allowed_pages(held),
-        may=[(c, CAPABILITY_ACTIONS[c]) for c in KNOWN_CAPABILITIES if c in held],
-        may_not=[(c, CAPABILITY_ACTIONS[c]) for c in KNOWN_CAPABILITIES if c not in held],
+        may=[(capabilities.label(c), CAPABILITY_ACTIONS[c]) for c in KNOWN_CAPABILITIES if c in held],
+        may_not=[(capabilities.label(c), CAPABILITY_ACTIONS[c]) for c in KNOWN_CAPABILITIES if c not in held],
         unknown=sorted(held - set(KNOWN_CAPABILITIES)),
         scoped="inbox.view_all" not in held,
     )

@@ -92,7 +92,7 @@ def typed_address_rules(base_url: str) -> dict[str, bool]:
         _secrets_section("ceox").get("allow_private_targets"))
     # The demo sandbox this process started is ours, wherever it listens (demo users sign in there).
     demo = running_api_url() is not None and base_url.strip().rstrip("/") == running_api_url()
-    return {"allow_private": operator or local or demo, "reveal": local}
+    return {"allow_private": operator or local, "trust_address": demo, "reveal": local}
 
 
 def open_demo() -> Workspace | None:
@@ -184,15 +184,34 @@ def invalidate() -> None:
     _cached_read.clear()
 
 
-def run_write(action: str, target: str, call: Callable[[Client], Any]) -> tuple[bool, str, Any]:
-    """Run one write, record it in the audit log, and say how it went: (ok, sentence, result)."""
+def key_name(workspace: Workspace) -> str | None:
+    """The name of the API key in use, where the service lists keys (the sandbox), for the audit log."""
+    if workspace.kind != "api_key":
+        return None
+    try:
+        keys = fetch("api_keys")
+    except CeoxError:
+        return None  # a real service lists no keys: the log names the key by its last characters
+    names = [k.name for k in keys if k.key_prefix and workspace.secret.startswith(k.key_prefix) and not k.revoked_at]
+    return names[0] if len(names) == 1 else None
+
+
+def audit_record(action: str, target: str, outcome: str, detail: str = "") -> None:
+    """One audit entry for this session's workspace, with the acting key's name where known."""
+    workspace = require()
+    audit.record(workspace, action, target, outcome, detail, key_name=key_name(workspace))
+
+
+def run_write(action: str, target: str, call: Callable[[Client], Any], detail: str = "") -> tuple[bool, str, Any]:
+    """Run one write, record it in the audit log (`detail`: what it changes), and say how it went:
+    (ok, sentence, result)."""
     workspace = require()
     try:
         with workspace.client() as client:
             result = call(client)
     except CeoxError as exc:
         message = explain_error(exc)
-        audit.record(workspace, action, target, message)
+        audit_record(action, target, message, detail)
         return False, message, None
-    audit.record(workspace, action, target, "ok")
+    audit_record(action, target, "ok", detail)
     return True, "done", result

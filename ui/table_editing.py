@@ -6,18 +6,23 @@ that makes failed rows survive a save: a draft frame and a version number that r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from ceox_api import Client
 from ceox_api.errors import CeoxError
-from dashboard import audit
 from dashboard.editing import Change, Outcome, apply_plan, draft_after, expected_after
 from dashboard.feedback import explain_error
+from dashboard.lockout import Verdict
 from ui import session
+from ui.plain_text import plain
+
+# What a change did, for the audit log: (the change, the row as it was before, or None) → "Role: A → B".
+Describe = Callable[[Change, Mapping[str, Any] | None], str]
 
 
 @dataclass(frozen=True)
@@ -49,25 +54,36 @@ class TableState:
     def report_key(self) -> str:
         return f"{self.name}_report"
 
+    @property
+    def own_loss_key(self) -> str:
+        """What the pending save would cost the signed-in user (asks for a typed confirmation)."""
+        return f"{self.name}_own_losses"
+
+
+def changes_text(count: int) -> str:
+    return f"{count:,} change" if count == 1 else f"{count:,} changes"
+
 
 def apply_changes(table: TableState, changes: list[Change], execute: Callable[[Client, Change], object],
-                  action: str, reload: Callable[[], pd.DataFrame], before: pd.DataFrame | None = None
-                  ) -> list[Outcome]:
-    """Apply every change (each on its own), audit each, then show the server's rows with failures kept.
+                  action: str, reload: Callable[[], pd.DataFrame], describe: Describe,
+                  before: pd.DataFrame | None = None) -> list[Outcome]:
+    """Apply every change (each on its own), audit each with what it changed, then show the server's rows
+    with failures kept.
 
     `reload` reads the server's table again (it may raise CeoxError); `before`, the table the changes
-    were planned against, stands in for it when that read fails."""
+    were planned against, gives the audit log its "before" values and stands in for the server's rows
+    when that read fails."""
     workspace = session.require()
-    with st.status(f"Saving {len(changes)} change(s)…", expanded=False) as status, workspace.client() as client:
+    earlier = {} if before is None else {int(r["id"]): r for r in before.to_dict("records") if pd.notna(r["id"])}
+    with st.status(f"Saving {changes_text(len(changes))}…", expanded=False) as status, workspace.client() as client:
         outcomes = apply_plan(changes, lambda change: execute(client, change), explain_error)
         failed = sum(not o.ok for o in outcomes)
         status.update(label=f"Saved {len(outcomes) - failed} of {len(outcomes)}",
                       state="error" if failed else "complete")
     for outcome in outcomes:
         change = outcome.change
-        detail = ", ".join(sorted(k for k in change.fields if k != "password"))
-        audit.record(workspace, f"{action}.{change.kind}", change.label, "ok" if outcome.ok else outcome.message,
-                     detail)
+        session.audit_record(f"{action}.{change.kind}", change.label, "ok" if outcome.ok else outcome.message,
+                             describe(change, earlier.get(change.id) if change.id is not None else None))
     session.invalidate()
     try:
         fresh = reload()
@@ -100,41 +116,62 @@ def show_report(table: TableState) -> None:
         st.success(f"Saved all {len(report)} changes." if len(report) > 1 else "Saved the change.",
                    icon=":material/check_circle:")
     frame = pd.DataFrame(report, columns=["change", "row", "ok", "result"])
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        "change": "Change", "row": "Row", "ok": st.column_config.CheckboxColumn("Saved"), "result": "Result"})
 
 
 def show_problems(problems: dict[str, list[str]]) -> None:
     """Validation problems per row; shown in a table, since row labels are typed text (never Markdown)."""
-    st.error(f"Nothing was saved: {len(problems)} row(s) need fixing first.", icon=":material/edit_off:")
+    rows_text = "1 row needs" if len(problems) == 1 else f"{len(problems):,} rows need"
+    st.error(f"Nothing was saved: {rows_text} fixing first.", icon=":material/edit_off:")
     rows = [(row, " ".join(messages)) for row, messages in problems.items()]
     st.dataframe(pd.DataFrame(rows, columns=["row", "problem"]), hide_index=True, width="stretch")
 
 
 def confirm_or_cancel(table: TableState, changes: list[Change], deletions: int,
-                      on_confirm: Callable[[], object]) -> None:
-    """The end of a deletion dialog: what else the save does, then "Delete and save" or "Cancel"."""
+                      on_confirm: Callable[[], object], must_type: str = "") -> None:
+    """The end of a confirmation dialog: what else the save does; if it costs the signed-in user this page,
+    why, and a box where `must_type` must be typed; then the confirm button or "Cancel"."""
     others = len(changes) - deletions
-    if others:
-        st.caption(f"The save also applies {others} other change(s).")
-    delete_col, cancel_col = st.columns(2)
-    if delete_col.button("Delete and save", type="primary"):
-        st.session_state.pop(table.pending_key)
+    if others and deletions:
+        st.caption(f"The save also applies {changes_text(others).replace('change', 'other change')}.")
+    own_losses = st.session_state.get(table.own_loss_key) or []
+    for loss in own_losses:
+        st.error(loss, icon=":material/lock:")
+    typed = st.text_input(f"Type {plain(must_type)} to confirm", key=f"{table.name}_typed_confirmation",
+                          max_chars=300) if own_losses else must_type
+    confirm_col, cancel_col = st.columns(2)
+    label = "Delete and save" if deletions else "Save and lose my access"
+    if confirm_col.button(label, type="primary", disabled=typed.strip() != must_type):
+        _close_pending(table)
         on_confirm()
         st.rerun()
     if cancel_col.button("Cancel"):
-        st.session_state.pop(table.pending_key)
+        _close_pending(table)
         st.rerun()
 
 
+def _close_pending(table: TableState) -> None:
+    st.session_state.pop(table.pending_key)
+    st.session_state.pop(table.own_loss_key, None)
+
+
 def submit(table: TableState, changes: list[Change], problems: dict[str, list[str]],
-           apply: Callable[[], object]) -> None:
-    """After "Save changes": say there is nothing to do, show the problems, ask before deleting, or apply."""
+           apply: Callable[[], object], verdict: Verdict | None = None) -> None:
+    """After "Save changes": say there is nothing to do, show the problems or why the save is refused,
+    ask before deleting or before the signed-in user loses this page, or apply."""
+    verdict = verdict or Verdict()
     if not changes:
         st.info("Nothing to save: the table has no changes.")
     elif problems:
         show_problems(problems)
-    elif any(c.kind == "delete" for c in changes):
+    elif verdict.refusals:
+        st.error("Nothing was saved:", icon=":material/block:")
+        for refusal in verdict.refusals:
+            st.error(refusal, icon=":material/lock:")
+    elif verdict.own_losses or any(c.kind == "delete" for c in changes):
         st.session_state[table.pending_key] = changes
+        st.session_state[table.own_loss_key] = verdict.own_losses
     else:
         apply()
         st.rerun()

@@ -79,8 +79,8 @@ def test_create_edit_and_delete_with_confirmation(team):
     assert_clean(at)
     # The deletion waits for confirmation, which says what goes with the inbox; nothing has happened yet.
     assert any("memberships and device assignments go with them" in m.value for m in at.markdown)
-    doomed = next(d.value for d in at.dataframe if "inbox" in d.value.columns)
-    assert doomed["inbox"].tolist() == ["Support"] and doomed["members"].tolist() == [1]
+    doomed = next(d.value for d in at.dataframe if "Inbox" in d.value.columns)
+    assert doomed["Inbox"].tolist() == ["Support"] and doomed["Members"].tolist() == [1]
     assert set(inboxes_on_server(sandbox)) == {"Sales", "Support"}
     click(at, "Delete and save")
     assert_clean(at)
@@ -223,7 +223,7 @@ def test_matrix_from_member_lists_without_users_manage(team):
         token = client.auth.login(email="lena@x.co", password="password1").token.get_secret_value()
     at = open_page(sandbox, token=token)
     assert_clean(at)
-    assert any("lacks users.manage" in c.value for c in at.caption)
+    assert any("lacks “Manage users”" in c.value for c in at.caption)
     # Members only (Citra is in no inbox); Lena is row 2 after Ana and Budi.
     at.session_state[MEMBER_EDITOR] = {"edited_rows": {"0": {inbox_column(support.id): True}}}
     click(at, "Save memberships")

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard import audit
+from dashboard.capabilities import LABELS
 from dashboard.connection import sign_in
 from tests.ui.conftest import assert_clean, open_app
 
@@ -77,7 +78,7 @@ def test_ticking_a_capability_saves_it(empty_sandbox):
     assert roles["Sales lead"].capabilities == ["chats.send"]
     assert roles["Other"].capabilities == []
     assert [(e["action"], e["target"], e["outcome"], e["detail"]) for e in audited(at)] == [
-        ("role.update", "Sales lead", "ok", "capabilities")]
+        ("role.update", "Sales lead", "ok", "Capabilities: added Send messages; removed Manage contacts")]
 
 
 def test_create_and_delete_after_confirming(empty_sandbox):
@@ -119,7 +120,7 @@ def test_invalid_edits_are_refused_before_any_call(demo_sandbox, edits, problem)
     at = open_app(demo_sandbox, PAGE)
     edit_table(at, **edits)
     save(at)
-    assert at.error[0].value == "Nothing was saved: 1 row(s) need fixing first."
+    assert at.error[0].value == "Nothing was saved: 1 row needs fixing first."
     assert problem in texts(at)
     assert "roles_pending_plan" not in at.session_state
     assert roles_by_name(demo_sandbox) == before
@@ -131,7 +132,7 @@ def test_deleting_a_role_still_assigned_is_explained_and_the_row_kept(empty_sand
     at = open_app(empty_sandbox, PAGE)
     edit_table(at, {1: {"chats.send": True}}, deleted=[0])
     save(at)
-    assert "users" in at.dataframe[-1].value.columns and at.dataframe[-1].value["users"].tolist() == [2]
+    assert "Users" in at.dataframe[-1].value.columns and at.dataframe[-1].value["Users"].tolist() == [2]
     assert "cannot be deleted" in at.warning[0].value
     button(at, "Delete and save").click().run()
     assert_clean(at)
@@ -191,10 +192,12 @@ def test_a_role_losing_roles_manage_meanwhile_gets_a_clear_403(empty_sandbox):
     edit_table(at, {1: {"chats.send": True}})
     save(at)
     assert at.error[0].value.startswith("0 of 1 changes saved; 1 failed.")
-    assert "Your role lacks roles.manage." in texts(at)
-    assert at.session_state["roles_draft"]["result"][1] == "✗ update failed: Your role lacks roles.manage."
+    assert "Your role lacks the “Manage roles” capability." in texts(at)
+    assert at.session_state["roles_draft"]["result"][1] == (
+        "✗ update failed: Your role lacks the “Manage roles” capability.")
     assert roles_by_name(empty_sandbox)["Target"].capabilities == []
-    assert [(e["action"], e["outcome"]) for e in audited(at)] == [("role.update", "Your role lacks roles.manage.")]
+    assert [(e["action"], e["outcome"]) for e in audited(at)] == [
+        ("role.update", "Your role lacks the “Manage roles” capability.")]
 
 
 def test_capabilities_unknown_to_the_dashboard_are_shown(empty_sandbox):
@@ -216,15 +219,15 @@ def test_view_as_a_role_lists_its_pages_and_actions(demo_sandbox):
     at.selectbox(key="roles_preview").select(analyst.id).run()
     assert_clean(at)
     pages, may, may_not = (frame.value for frame in at.dataframe[-3:])
-    assert pages["page"].tolist() == ["Overview", "Devices", "Contacts", "Conversations", "Analytics", "Agents",
+    assert pages["Page"].tolist() == ["Overview", "Devices", "Contacts", "Conversations", "Analytics", "Agents",
                                       "Live board"]
-    assert may["capability"].tolist() == analyst.capabilities
-    assert "roles.manage" in may_not["capability"].tolist()
+    assert may["Capability"].tolist() == [LABELS[c] for c in analyst.capabilities]
+    assert "Manage roles" in may_not["Capability"].tolist()
     assert any("Inbox scoping applies" in info.value for info in at.info)
 
     at.selectbox(key="roles_preview").select(roles_by_name(demo_sandbox)["Admin"].id).run()
     pages = at.dataframe[-3].value
-    assert "Roles & capabilities" in pages["page"].tolist()
+    assert "Roles & capabilities" in pages["Page"].tolist()
     assert at.dataframe[-1].value.empty
     assert any("sees every inbox" in info.value for info in at.info)
 
@@ -249,3 +252,38 @@ def test_a_create_whose_capabilities_fail_is_reported_and_kept_as_that_role(empt
     assert at.success[0].value == "Saved the change."
     assert roles_by_name(empty_sandbox)["Half"].capabilities == ["chats.send"]
     assert [e["action"] for e in audited(at)] == ["role.update", "role.create"]
+
+
+def test_unticking_roles_manage_from_the_last_role_that_has_it_is_refused(empty_sandbox):
+    make_roles(empty_sandbox, ("Boss", ["roles.manage", "users.manage"]), ("Helper", []), users={"Boss": 1})
+    at = open_app(empty_sandbox, PAGE)
+    edit_table(at, {0: {"roles.manage": False}})
+    save(at)
+    assert "No role would have “Manage roles” any more" in texts(at)
+    assert roles_by_name(empty_sandbox)["Boss"].capabilities == ["roles.manage", "users.manage"]
+    assert audited(at) == []
+    # Moving it to another role in the same save is fine.
+    edit_table(at, {0: {"roles.manage": False}, 1: {"roles.manage": True}})
+    save(at)
+    assert at.success[0].value == "Saved all 2 changes."
+    assert roles_by_name(empty_sandbox)["Helper"].capabilities == ["roles.manage"]
+
+
+def test_removing_your_own_access_asks_for_your_email_typed(empty_sandbox):
+    make_roles(empty_sandbox, ("Keeper", ["roles.manage"]), ("Other", ["roles.manage"]), users={"Keeper": 1})
+    workspace = sign_in(empty_sandbox.api_url, "keeper0@example.com", PASSWORD, allow_private=True)
+    at = open_app(empty_sandbox, PAGE, token=workspace.secret)
+    edit_table(at, {0: {"roles.manage": False}})
+    save(at)
+    assert "You would lose access to this page: your role would no longer have “Manage roles”." in texts(at)
+    confirm = button(at, "Save and lose my access")
+    assert confirm.disabled
+    assert roles_by_name(empty_sandbox)["Keeper"].capabilities == ["roles.manage"]
+    at.text_input(key="roles_typed_confirmation").input("someone@else.com").run()
+    assert button(at, "Save and lose my access").disabled
+    at.text_input(key="roles_typed_confirmation").input("keeper0@example.com").run()
+    button(at, "Save and lose my access").click().run()
+    assert_clean(at)
+    assert roles_by_name(empty_sandbox)["Keeper"].capabilities == []
+    assert [(e["actor"], e["detail"]) for e in audited(at)] == [
+        ("Keeper 0 <keeper0@example.com>", "Capabilities: removed Manage roles")]

@@ -106,8 +106,9 @@ def test_membership_plan_adds_and_removes():
     desired = apply_editor_state(actual, {"edited_rows": {"0": {"inbox_2": True}, "1": {"inbox_1": False},
                                                           "2": {"inbox_1": False}}})
     changes = inboxes_plan.plan_memberships(actual, desired, INBOXES)
-    assert changes == [CellChange("add", 1, "inbox_2", True, 2, "ana@x.co in Support"),
-                       CellChange("remove", 2, "inbox_1", False, 1, "budi@x.co in Sales")]
+    assert changes == [CellChange("add", 1, "inbox_2", True, 2, "ana@x.co in Support", was=False),
+                       CellChange("remove", 2, "inbox_1", False, 1, "budi@x.co in Sales", was=True)]
+    assert [c.detail for c in changes] == ["Member: no → yes", "Member: yes → no"]
     assert [c.action for c in changes] == ["inbox.member.add", "inbox.member.remove"]
 
 

@@ -8,6 +8,7 @@ import pytest
 from ceox_api import Client
 from ceox_api.models import Role
 from dashboard import roles_matrix
+from dashboard.capabilities import LABELS
 from dashboard.editing import apply_editor_state, apply_plan, draft_after
 from dashboard.feedback import explain_error
 from dashboard.roles_matrix import KNOWN_CAPABILITIES, Matrix
@@ -51,7 +52,7 @@ def test_capabilities_unknown_to_the_dashboard_still_get_a_column():
     # an unknown capability named like a role field gets a column of its own
     assert list(frame.columns)[-3:] == ["billing.export", "name (capability)", "user_count"]
     assert frame.loc[3, "billing.export"] and frame.loc[3, "name (capability)"] and frame.loc[3, "name"] == "Billing"
-    assert roles_matrix.describe("billing.export") == roles_matrix.UNKNOWN_NOTE
+    assert roles_matrix.describe("billing.export") == f"{roles_matrix.UNKNOWN_NOTE} (capability id: billing.export)"
     assert "unknown to this dashboard" in roles_matrix.describe("billing.export").lower()
     assert roles_matrix.describe("chats.send").startswith("Reply")
 
@@ -152,8 +153,8 @@ def test_preview_lists_pages_actions_and_scoping():
     assert [p.path for p in preview.pages] == [
         "app_pages/overview.py", "app_pages/roles.py", "app_pages/devices.py", "app_pages/contacts.py",
         "app_pages/conversations.py", "app_pages/analytics.py", "app_pages/agents.py", "app_pages/live_board.py"]
-    assert [c for c, _ in preview.may] == ["analytics.view", "roles.manage"]
-    assert [c for c, _ in preview.may_not] == [c for c in KNOWN_CAPABILITIES
+    assert [c for c, _ in preview.may] == ["View analytics", "Manage roles"]
+    assert [c for c, _ in preview.may_not] == [LABELS[c] for c in KNOWN_CAPABILITIES
                                                if c not in ("analytics.view", "roles.manage")]
     assert preview.unknown == ["billing.export"]
     assert preview.scoped
