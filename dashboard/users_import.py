@@ -11,7 +11,7 @@ import pandas as pd
 from ceox_api.models import Inbox, Role
 from dashboard import csv_safe, validation
 from dashboard.editing import Change, normalise
-from dashboard.users_table import FIELDS, STATUSES
+from dashboard.users_table import IMPORT_FIELDS, STATUSES
 
 REQUIRED = ("name", "email", "role")
 OPTIONAL = ("status", "inboxes", "password")
@@ -84,7 +84,7 @@ def plan_import(data: bytes, server: pd.DataFrame, roles: Iterable[Role], inboxe
         action, change = "invalid", None
         if not reasons and current is None:
             action = "create"
-            change = Change("create", None, email, {**{f: normalise(wanted[f]) for f in FIELDS},
+            change = Change("create", None, email, {**{f: normalise(wanted[f]) for f in IMPORT_FIELDS},
                                                    "password": row.get("password", "")}, wanted)
         elif not reasons:
             wanted["email"] = current["email"]  # matched case-insensitively: not a change of address
@@ -92,7 +92,7 @@ def plan_import(data: bytes, server: pd.DataFrame, roles: Iterable[Role], inboxe
                 wanted["status"] = current["status"]
             if "inboxes" not in row:
                 wanted["inboxes"] = current["inboxes"]
-            changed = {f: normalise(wanted[f]) for f in FIELDS if normalise(wanted[f]) != normalise(current[f])}
+            changed = {f: normalise(wanted[f]) for f in IMPORT_FIELDS if normalise(wanted[f]) != normalise(current[f])}
             action = "update" if changed else "unchanged"
             if changed:
                 change = Change("update", int(current["id"]), email, changed, {**current, **wanted})

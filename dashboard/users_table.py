@@ -1,7 +1,13 @@
-"""The Users table: users as editable rows (role and inboxes by name), its validation and its plan."""
+"""The Users table: users as editable rows (role and inboxes by name), its validation and its plan; the
+"Add user" form's checks and its generated password.
+
+The table never holds a password: a new user is added through the form, whose password is either
+generated (shown once) or typed twice in masked fields. Presence (`status`) is shown, not edited here.
+"""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -9,13 +15,16 @@ import pandas as pd
 
 from ceox_api import Client
 from ceox_api.models import Inbox, Role, User
-from dashboard import validation
+from dashboard import audit, validation
 from dashboard.editing import Change, normalise
+from dashboard.lockout import Team, team_after_users
 
 STATUSES = ("online", "idle", "offline")
 COLUMNS = ["id", "name", "email", "role", "status", "inboxes", "password"]
-FIELDS = ["name", "email", "role", "status", "inboxes"]  # what an update may change
-CREATE_ONLY = ["password"]  # the initial password, for new rows only
+FIELDS = ["name", "email", "role", "inboxes"]  # what an edit in the table may change
+IMPORT_FIELDS = [*FIELDS, "status"]  # a CSV import may also set presence
+CREATE_ONLY = ["password"]  # the initial password, for new rows only (CSV import)
+AUDITED = {"name": "Name", "email": "Email", "role": "Role", "status": "Presence", "inboxes": "Inboxes"}
 
 
 def users_frame(users: Iterable[User], roles: Iterable[Role], inboxes: Iterable[Inbox]) -> pd.DataFrame:
@@ -78,6 +87,42 @@ def execute(client: Client, change: Change, roles: Iterable[Role], inboxes: Iter
         return client.users.create(name=fields["name"], email=fields["email"], password=fields["password"],
                                    role_id=fields["role_id"], inbox_ids=fields.get("inbox_ids", []))
     return client.users.update(change.id, **fields)
+
+
+def describe_change(change: Change, before: Mapping[str, Any] | None) -> str:
+    """What a change did to a user, for the audit log (never the password)."""
+    if change.kind == "delete":
+        return audit.difference(None, {"role": normalise((before or change.row).get("role"))}, {"role": "Had role"})
+    return audit.difference(None if change.kind == "create" else before, change.fields, AUDITED)
+
+
+def team_after(before: Team, changes: Iterable[Change], roles: Iterable[Role]) -> Team:
+    """The team as a planned save of the table would leave it (for dashboard/lockout.py)."""
+    role_ids = {r.name: r.id for r in roles}
+    changes = list(changes)
+    return team_after_users(before, {c.id: role_ids[c.fields["role"]] for c in changes
+                                     if c.kind == "update" and c.fields.get("role") in role_ids},
+                            {c.id for c in changes if c.kind == "delete"})
+
+
+def generate_password() -> str:
+    """A strong initial password (96 random bits), shown once for the admin to pass on."""
+    return secrets.token_urlsafe(12)
+
+
+def new_user_problems(name: str, email: str, role: str | None, password: str, again: str,
+                      existing_emails: Iterable[str]) -> list[str]:
+    """What stops the "Add user" form, one sentence each; [] when the user may be created."""
+    found = [p for p in (validation.name(name), validation.email(email)) if p]
+    if email.strip().lower() in {e.lower() for e in existing_emails}:
+        found.append("A user with this email exists already.")
+    if role is None:
+        found.append("Choose a role.")
+    if problem := validation.password(password, "Password"):
+        found.append(problem)
+    elif password != again:
+        found.append("The two passwords differ.")
+    return found
 
 
 def filter_rows(frame: pd.DataFrame, query: str, roles: Iterable[str], statuses: Iterable[str]) -> pd.DataFrame:
