@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import validation
+from dashboard.capabilities import label as capability_label
+from dashboard.clock import COLUMN_FORMAT
 from ui import session
+from ui.clock import clock_for, zone_caption
 from ui.plain_text import plain
+from ui.tables import show_paged
 
-PAGE_SIZE = 50
 workspace = session.require()
+clock = clock_for(workspace)
 st.title("Contacts")
+zone_caption(clock)
 
 with st.expander("Add a contact", icon=":material/person_add:",
                  expanded=bool(st.session_state.get("contact_form_error"))):
     if not workspace.can("contacts.manage"):
-        st.caption("Adding contacts needs contacts.manage.")
+        st.caption(f"Adding contacts needs the “{capability_label('contacts.manage')}” capability.")
     with st.form("add_contact"):
         name = st.text_input("Name", max_chars=200)
         phone = st.text_input("Phone (E.164)", placeholder="+6281234567890", max_chars=32)
@@ -39,10 +42,8 @@ with st.expander("Add a contact", icon=":material/person_add:",
 query = st.text_input("Search", placeholder="name or phone", max_chars=200).strip()
 contacts = session.read("contacts", q=query)  # the server searches names and phones
 frame = pd.DataFrame([c.model_dump() for c in contacts], columns=["id", "name", "phone", "created_at"])
-pages = max(1, math.ceil(len(frame) / PAGE_SIZE))
-left, right = st.columns([1, 3])
-page = left.number_input("Page", min_value=1, max_value=pages, value=1, step=1)
-right.caption(f"{len(frame):,} contacts" + (" matching the search" if query else "") + f" · page {page} of {pages}")
-start = (int(page) - 1) * PAGE_SIZE
-st.dataframe(frame.iloc[start:start + PAGE_SIZE], hide_index=True, width="stretch",
-             column_config={"created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm")})
+frame["created_at"] = clock.column(frame["created_at"])
+show_paged(frame, "contacts_page", ("contact matching the search", "contacts matching the search") if query
+           else ("contact", "contacts"),
+           column_config={"id": st.column_config.NumberColumn("#", width="small"), "name": "Name", "phone": "Phone",
+                          "created_at": st.column_config.DatetimeColumn("Created", format=COLUMN_FORMAT)})

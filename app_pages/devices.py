@@ -13,12 +13,16 @@ from ceox_api.errors import CeoxError
 from dashboard import device_history
 from dashboard.feedback import explain_error
 from ui import session
+from ui.clock import clock_for, zone_caption
 from ui.plain_text import plain
+from ui.tables import table_height
 
 REFRESH = "20s"
 STATE_COLOURS = alt.Scale(domain=["connected", "disconnected"], range=["#16a34a", "#dc2626"])
 
 workspace = session.require()
+clock = clock_for(workspace)
+TIMELINE_MIN = pd.Timedelta(hours=1)  # a shorter span would put seconds (".500") on the axis
 
 
 def coloured(frame: pd.DataFrame, state_column: str) -> Styler:
@@ -48,23 +52,28 @@ def show_history(frame: pd.DataFrame, now: datetime) -> None:
                           format_func=lambda device_id: names[device_id] or f"device {device_id}")
     mine = [row for row in rows if row["device_id"] == chosen]
     if mine:
-        recorded = pd.DataFrame({"time": [device_history.absolute_time(r["time"]) for r in mine],
+        recorded = pd.DataFrame({"time": [clock.time(r["time"]) for r in mine],
                                  "status": [device_history.status_label(r["status"]) for r in mine],
                                  "connected": [r["status"] == "connected" for r in mine]})
         st.dataframe(coloured(recorded, "status"), hide_index=True, width="stretch", column_order=["time", "status"],
-                     column_config={"time": "Time", "status": "State"})
+                     column_config={"time": "Time", "status": "State"}, height=table_height(len(recorded)))
     else:
         st.info("Nothing recorded for this device yet.")
     spans = device_history.timeline(rows, now)
     if spans.empty:
         return
+    spans = spans.assign(start=clock.column(spans["start"]), end=clock.column(spans["end"]))
+    right = spans["end"].max()
+    left = min(spans["start"].min(), right - TIMELINE_MIN)
     chart = alt.Chart(spans).mark_bar(height=14).encode(
-        x=alt.X("start:T", title="time (UTC)", scale=alt.Scale(type="utc")),
+        x=alt.X("start:T", title=f"time ({clock.zone.key})",
+                scale=alt.Scale(domain=[left.isoformat(), right.isoformat()]),
+                axis=alt.Axis(format="%d %b %H:%M", labelOverlap=True, tickCount=6)),
         x2="end:T",
         y=alt.Y("device:N", title=None),
         color=alt.Color("status:N", scale=STATE_COLOURS, title="state"),
         tooltip=[alt.Tooltip("device:N"), alt.Tooltip("status:N"),
-                 alt.Tooltip("start:T", format="%Y-%m-%d %H:%M:%S"), alt.Tooltip("end:T", format="%Y-%m-%d %H:%M:%S")])
+                 alt.Tooltip("start:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("end:T", format="%Y-%m-%d %H:%M")])
     st.altair_chart(chart, width="stretch")
 
 
@@ -80,14 +89,16 @@ def live() -> None:
         st.error(plain(explain_error(exc)), icon=":material/error:")
         return
     device_history.record(workspace.workspace_id, statuses, now)
-    frame = device_history.status_frame(statuses, devices, inboxes, now)
+    frame = device_history.status_frame(statuses, devices, inboxes, now, clock)
     down = frame[~frame["connected"].astype(bool)]
     if frame.empty:
         st.info("This workspace has no devices (WhatsApp numbers) yet.")
     elif down.empty:
-        st.success(f"All {len(frame)} devices are connected.", icon=":material/check_circle:")
+        st.success("The device is connected." if len(frame) == 1 else f"All {len(frame):,} devices are connected.",
+                   icon=":material/check_circle:")
     else:
-        st.warning(f"{len(down)} of {len(frame)} devices are disconnected: messages to and from them are not "
+        verb = "is" if len(down) == 1 else "are"
+        st.warning(f"{len(down):,} of {len(frame):,} devices {verb} disconnected: messages to and from them are not "
                    "flowing until they are reconnected on the phone.", icon=":material/signal_disconnected:")
         st.dataframe(down, hide_index=True, width="stretch", column_order=["name", "phone", "inbox", "last_seen"],
                      column_config={"name": "Disconnected device", "phone": "Phone", "inbox": "Inbox",
@@ -97,9 +108,10 @@ def live() -> None:
                      column_order=["state", "name", "phone", "inbox", "last_seen", "last_seen_at"],
                      column_config={"state": "State", "name": "Device", "phone": "Phone", "inbox": "Inbox",
                                     "last_seen": "Last seen", "last_seen_at": "Last seen at"})
-    st.caption(f"Updated {now:%H:%M:%S} UTC; refreshes every 20 seconds.")
+    st.caption(f"Updated {clock.time(now)}; refreshes every 20 seconds.")
     show_history(frame, now)
 
 
 st.title("Devices")
+zone_caption(clock)
 live()

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from ceox_api.models import Device, DeviceStatus, Inbox
+from dashboard import clock
 from dashboard.inboxes_plan import UNASSIGNED
 from dashboard.storage.database import Database, shared_database
 
@@ -98,26 +99,8 @@ def timeline(rows: Iterable[Mapping], now: datetime) -> pd.DataFrame:
     return pd.DataFrame(intervals[::-1], columns=["device", "status", "start", "end"])
 
 
-def relative_time(moment: datetime | None, now: datetime) -> str:
-    """How long ago, in words: "just now", "5 min ago", "3 h 5 min ago", "2 days 4 h ago"."""
-    if moment is None:
-        return "never"
-    seconds = int((now - moment).total_seconds())
-    if seconds < 60:
-        return "just now"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours < 1:
-        return f"{minutes} min ago"
-    if days < 1:
-        rest = minutes % 60
-        return f"{hours} h {rest} min ago" if rest else f"{hours} h ago"
-    rest = hours % 24
-    unit = "day" if days == 1 else "days"
-    return f"{days} {unit} {rest} h ago" if rest else f"{days} {unit} ago"
-
-
-def absolute_time(moment: datetime | None) -> str:
-    return "—" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+# Other modules import the relative time from here; it is the one clock's (dashboard/clock.py).
+relative_time = clock.ago
 
 
 def status_label(status: str) -> str:
@@ -129,7 +112,7 @@ STATUS_COLUMNS = ["id", "state", "name", "phone", "inbox", "last_seen", "last_se
 
 
 def status_frame(statuses: Iterable[DeviceStatus], devices: Iterable[Device], inboxes: Iterable[Inbox],
-                 now: datetime) -> pd.DataFrame:
+                 now: datetime, shown_in: clock.Clock) -> pd.DataFrame:
     """One row per device: its live state (from `/wa/status`), inbox by name, and when it was last seen."""
     inbox_names = {i.id: i.name for i in inboxes}
     by_id = {d.id: d for d in devices}
@@ -142,6 +125,6 @@ def status_frame(statuses: Iterable[DeviceStatus], devices: Iterable[Device], in
                      "name": status.name or (device.name if device else ""),
                      "phone": status.phone or (device.phone if device else ""),
                      "inbox": UNASSIGNED if inbox_id is None else inbox_names.get(inbox_id, f"inbox {inbox_id}"),
-                     "last_seen": relative_time(last_seen, now), "last_seen_at": absolute_time(last_seen),
+                     "last_seen": relative_time(last_seen, now), "last_seen_at": shown_in.time(last_seen),
                      "connected": is_connected(status)})
     return pd.DataFrame(rows, columns=STATUS_COLUMNS).astype({"id": "Int64", "connected": "boolean"})

@@ -10,6 +10,7 @@ import pytest
 from ceox_api import Client
 from ceox_api.models import Device, DeviceStatus, Inbox
 from dashboard import device_history
+from dashboard.clock import Clock
 from dashboard.device_history import changes, history, record, relative_time
 from dashboard.storage import data_dir
 
@@ -94,10 +95,10 @@ def test_status_frame_marks_state_inbox_and_last_seen():
                              last_seen_at=T0 - timedelta(minutes=5)),
                 DeviceStatus(device_id=2, name="Billing", connected=False, status="disconnected")]
     devices = [Device(id=1, inbox_id=7), Device(id=2, phone="+6282", last_seen_at=T0 - timedelta(days=2))]
-    frame = device_history.status_frame(statuses, devices, [Inbox(id=7, name="Sales team")], T0)
+    frame = device_history.status_frame(statuses, devices, [Inbox(id=7, name="Sales team")], T0, Clock("Asia/Jakarta"))
     assert frame[["state", "phone", "inbox", "last_seen", "last_seen_at"]].values.tolist() == [
-        ["● connected", "+6281", "Sales team", "5 min ago", "2026-06-21 07:55:00 UTC"],
-        ["● disconnected", "+6282", "— unassigned —", "2 days ago", "2026-06-19 08:00:00 UTC"]]
+        ["● connected", "+6281", "Sales team", "5 min ago", "2026-06-21 14:55"],
+        ["● disconnected", "+6282", "— unassigned —", "2 days ago", "2026-06-19 15:00"]]
     assert frame["connected"].tolist() == [True, False]
 
 
