@@ -4,7 +4,6 @@ and delivery log, received events live, and (on the sandbox) API keys."""
 from __future__ import annotations
 
 import os
-from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -13,15 +12,18 @@ from ceox_api.errors import CeoxError, NotFound, PermissionDenied
 from ceox_api.models import Delivery, Webhook
 from dashboard import receiver, validation, webhooks
 from dashboard.connection import ConnectError, connect
-from dashboard.feedback import explain_error
+from dashboard.feedback import delivery_problem, explain_error
 from ui import session
+from ui.clock import clock_for, zone_caption
 from ui.plain_text import plain
+from ui.tables import table_height
 
 DELETE_KEY = "webhook_to_delete"
 NEW_KEY = "new_api_key"
 NOT_SANDBOX = "not_sandbox_identity"
 EVENT = "message.received"
 workspace = session.require()
+clock = clock_for(workspace)
 
 
 def configured_public_url() -> str:
@@ -45,10 +47,6 @@ def dashboard_address() -> str:
 def masked(url: str, secret: str) -> str:
     """The URL for the audit log: the receiver secret never goes there."""
     return url.replace(secret, "•••")
-
-
-def time_text(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
 def sandbox_deliveries() -> tuple[bool, list[Delivery], str | None]:
@@ -78,6 +76,7 @@ def create_webhook(url: str, audit_target: str) -> Webhook | None:
 
 
 st.title("Webhooks & API keys")
+zone_caption(clock)
 hooks: list[Webhook] = session.read("webhooks")
 is_sandbox, deliveries, deliveries_problem = sandbox_deliveries()
 
@@ -122,7 +121,7 @@ def received_events() -> None:
     events = receiver.recent_events(workspace.workspace_id, limit=receiver.SHOWN, conversation_ids=visible)
     total = receiver.event_count(workspace.workspace_id, conversation_ids=visible)
     shown = f" · the newest {len(events):,} shown" if total > len(events) else ""
-    st.caption(f"{total:,} event(s) stored{shown} · refreshed every 2 seconds")
+    st.caption(f"{total:,} {'event' if total == 1 else 'events'} stored{shown} · refreshed every 2 seconds")
     if not events:
         st.text("No events received yet.")
         return
@@ -132,11 +131,15 @@ def received_events() -> None:
     with st.container(border=True):
         for event in events[:10]:
             media = f" [{event['media_type']}]" if event["media_type"] else ""
-            st.text(f"{event['received_at']} · {event.get('event', '')} · conversation {event.get('conversation_id')}"
+            st.text(f"{clock.time(event['received_at'])} · {event.get('event', '')} · conversation "
+                    f"{event.get('conversation_id')}"
                     f" · {event['from']} {event['name']}: {event['body']}{media}")
     frame = pd.DataFrame(events, columns=["received_at", "event", "conversation_id", "from", "name", "body",
-                                          "media_type", "media_url", "is_group", "timestamp", "wa_message_id"])
-    st.dataframe(frame, hide_index=True, width="stretch")
+                                          "media_type", "is_group"])
+    frame["received_at"] = clock.texts(frame["received_at"])
+    st.dataframe(frame, hide_index=True, width="stretch", height=table_height(len(frame)), column_config={
+        "received_at": "Received", "event": "Event", "conversation_id": "Conversation", "from": "From",
+        "name": "Name", "body": "Message", "media_type": "Media", "is_group": "Group"})
 
 
 st.markdown("**Received events**")
@@ -161,7 +164,7 @@ for hook in hooks:
         with info:
             st.code(hook.url, language=None)
             st.text(f"#{hook.id} · events: {', '.join(hook.events) or EVENT} · "
-                    f"{'active' if hook.active else 'inactive'} · created {time_text(hook.created_at)}"
+                    f"{'active' if hook.active else 'inactive'} · created {clock.time(hook.created_at)}"
                     + (" · this dashboard" if own is not None and hook.id == own.id else ""))
             color = {"healthy": "green", "degraded": "orange", "failing": "red", "unknown": "gray"}[state.state]
             st.markdown(f":{color}-badge[{state.badge}]")
@@ -169,25 +172,31 @@ for hook in hooks:
         with actions:
             if st.button("Send test event", key=f"test_webhook_{hook.id}", icon=":material/send:", width="stretch"):
                 with st.spinner("Sending a test event…"):
-                    result = webhooks.send_test_event(hook.url, workspace.policy())
+                    # This dashboard's own receiver may sit on a private address: that one address is trusted.
+                    policy = workspace.policy()
+                    if own is not None and hook.id == own.id:
+                        policy = policy.trusting(hook.url)
+                    result = webhooks.send_test_event(hook.url, policy)
                 webhooks.record_test(workspace.workspace_id, hook.id, result)
                 st.rerun()
             if st.button("Delete", key=f"delete_webhook_{hook.id}", icon=":material/delete:", width="stretch"):
                 st.session_state[DELETE_KEY] = hook.id
         if tests:
             last = tests[0]
-            (st.success if last.ok else st.error)(f"Last test event ({last.time.replace('T', ' ')})",
+            (st.success if last.ok else st.error)(f"Last test event ({clock.time(last.time)})",
                                                  icon=":material/science:")
             st.text(last.summary)
         if is_sandbox and not deliveries_problem:
             mine = [d for d in deliveries if d.webhook_id == hook.id][::-1][:50]
-            with st.expander(f"Delivery log ({len(mine)} most recent attempts)"):
-                log = pd.DataFrame([{"time": time_text(d.time), "attempt": d.attempt, "event": d.event,
-                                     "conversation_id": d.conversation_id, "status_code": d.status_code,
-                                     "error": d.error, "duration_ms": d.duration_ms} for d in mine],
-                                   columns=["time", "attempt", "event", "conversation_id", "status_code", "error",
-                                            "duration_ms"])
-                st.dataframe(log, hide_index=True, width="stretch")
+            noun = "the most recent attempt" if len(mine) == 1 else f"the {len(mine):,} most recent attempts"
+            with st.expander(f"Delivery log ({noun if mine else 'no attempts yet'})"):
+                log = pd.DataFrame([{"Time": clock.time(d.time), "Attempt": d.attempt, "Event": d.event,
+                                     "Conversation": d.conversation_id,
+                                     "Result": (delivery_problem(d.status_code, d.error)
+                                                or f"delivered ({d.status_code})"),
+                                     "Took": "" if d.duration_ms is None else f"{d.duration_ms:,} ms"} for d in mine],
+                                   columns=["Time", "Attempt", "Event", "Conversation", "Result", "Took"])
+                st.dataframe(log, hide_index=True, width="stretch", height=table_height(len(log)))
 if is_sandbox and not deliveries_problem and st.button("Refresh the delivery log", icon=":material/refresh:"):
     session.invalidate()
     st.rerun()
@@ -253,8 +262,8 @@ else:
         st.error(plain(explain_error(exc)), icon=":material/error:")
         keys = []
     in_use = workspace.secret[:9]
-    frame = pd.DataFrame([{"id": k.id, "name": k.name, "key": f"{k.key_prefix}…", "created": time_text(k.created_at),
-                           "revoked": time_text(k.revoked_at) if k.revoked_at else "",
+    frame = pd.DataFrame([{"id": k.id, "name": k.name, "key": f"{k.key_prefix}…", "created": clock.time(k.created_at),
+                           "revoked": clock.time(k.revoked_at) if k.revoked_at else "",
                            "in use": k.key_prefix == in_use and not k.revoked_at} for k in keys],
                          columns=["id", "name", "key", "created", "revoked", "in use"])
     st.dataframe(frame, hide_index=True, width="stretch")

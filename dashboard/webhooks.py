@@ -23,6 +23,7 @@ import httpx
 from ceox_api.errors import RequestRefused
 from ceox_api.models import Delivery
 from dashboard import validation
+from dashboard.feedback import delivery_problem
 from dashboard.outbound import OutboundPolicy
 from dashboard.storage.database import Database, shared_database
 
@@ -218,8 +219,12 @@ def delivery_ok(delivery: Delivery) -> bool:
 
 def attempts_from_deliveries(deliveries: Iterable[Delivery], webhook_id: int) -> list[Attempt]:
     return [Attempt(d.time or datetime.min.replace(tzinfo=UTC), delivery_ok(d), "delivery",
-                    d.error or (f"HTTP {d.status_code}" if d.status_code is not None else ""))
+                    delivery_problem(d.status_code, d.error) or "delivered")
             for d in deliveries if d.webhook_id == webhook_id]
+
+
+def _attempts(count: int) -> str:
+    return "attempt" if count == 1 else f"{count:,} attempts"
 
 
 def health(attempts: Sequence[Attempt]) -> Health:
@@ -232,9 +237,9 @@ def health(attempts: Sequence[Attempt]) -> Health:
     streak = next((i for i, a in enumerate(recent) if a.ok), len(recent))
     last = recent[0]
     if not failures:
-        return Health("healthy", f"The last {len(recent)} attempt(s) succeeded.")
+        return Health("healthy", f"The last {_attempts(len(recent))} succeeded.")
     if streak >= min(FAILING_STREAK, len(recent)):
-        return Health("failing", f"The last {streak} attempt(s) failed. Latest {last.source}: {last.detail}")
+        return Health("failing", f"The last {_attempts(streak)} failed. Latest {last.source}: {last.detail}")
     if last.ok:
         return Health("degraded", f"{len(failures)} of the last {len(recent)} attempts failed; the latest succeeded.")
     return Health("degraded", f"The latest {last.source} failed ({last.detail}); {len(recent) - len(failures)} of "

@@ -31,12 +31,12 @@ def test_no_attempt_is_unknown():
 
 def test_all_recent_successes_are_healthy():
     state = health(attempts(True, True, True))
-    assert state.state == "healthy" and state.sentence == "The last 3 attempt(s) succeeded."
+    assert state.state == "healthy" and state.sentence == "The last 3 attempts succeeded."
 
 
 def test_three_failures_in_a_row_are_failing_and_name_the_latest_error():
     state = health(attempts(True, True, False, False, False))
-    assert state.state == "failing" and "last 3 attempt(s) failed" in state.sentence
+    assert state.state == "failing" and "last 3 attempts failed" in state.sentence
     assert state.sentence.endswith("Latest delivery: HTTP 500")
 
 
@@ -63,8 +63,14 @@ def test_deliveries_count_for_their_own_webhook_only():
                   Delivery(id=3, webhook_id=1, status_code=503, error="HTTP 503", time=T0 + timedelta(seconds=5)),
                   Delivery(id=4, webhook_id=1, status_code=302, time=T0 + timedelta(seconds=9))]
     mine = attempts_from_deliveries(deliveries, 1)
-    assert [(a.ok, a.detail) for a in mine] == [(True, "HTTP 200"), (False, "HTTP 503"), (False, "HTTP 302")]
-    assert health(attempts_from_deliveries(deliveries, 2)).state == "failing"
+    assert [(a.ok, a.detail) for a in mine] == [(True, "delivered"),
+                                                (False, "The receiver answered with an error (503)."),
+                                                (False, "The receiver answered with an error (302).")]
+    theirs = health(attempts_from_deliveries(deliveries, 2))
+    assert theirs.state == "failing"
+    # Plain words, not the delivery log's exception text; one attempt is "the last attempt".
+    assert theirs.sentence == ("The last attempt failed. Latest delivery: Nothing is listening at that address "
+                               "(connection refused).")
 
 
 def test_test_results_are_remembered_per_workspace_and_webhook_newest_first_and_bounded():
