@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from dashboard.connection import PUBLIC_DEMO_ONLY, PUBLISHED_BASE_URL, ConnectError, connect, sign_in
+from dashboard.demo import running_api_url
 from ui import doctor, gate, session
 from ui.plain_text import plain
 
@@ -20,21 +23,31 @@ if error:
     st.error(plain(error), icon=":material/error:")
 
 
-def _attempt(action) -> None:
+def _attempt(base_url: str, action) -> None:
+    """Connect; on success go to the Overview, else say why, naming the address tried."""
     try:
         chosen = action()
     except ConnectError as exc:
-        st.session_state[session.CONNECT_ERROR] = str(exc)
+        host = urlsplit(base_url.strip()).netloc
+        st.session_state[session.CONNECT_ERROR] = f"{exc} (tried {host})" if host else str(exc)
+        st.rerun()
     else:
         session.use(chosen)
         session.invalidate()
-    st.rerun()
+        st.switch_page("app_pages/overview.py")
+
+
+# With the demo open, user sign-ins go to the demo by default: its accounts exist nowhere else.
+demo_url = running_api_url() if workspace is not None and workspace.demo else None
+default_url = demo_url or PUBLISHED_BASE_URL
 
 
 if gate.connect_targets() is not None:
     st.caption(PUBLIC_DEMO_ONLY)
 
-demo_tab, key_tab, user_tab = st.tabs(["Demo workspace", "API key", "Sign in as a user"])
+# Keyed, so the chosen tab stays chosen when a failed attempt reruns the page.
+demo_tab, key_tab, user_tab = st.tabs(["Demo workspace", "API key", "Sign in as a user"], key="connect_tab",
+                                      on_change="rerun")
 
 with demo_tab:
     st.write("A seeded sandbox that behaves like CEOX: 4 devices, 15 users, 2,500 conversations over "
@@ -42,6 +55,7 @@ with demo_tab:
     if st.button("Open the demo workspace", type="primary", icon=":material/science:"):
         if session.open_demo() is not None:
             session.invalidate()
+            st.switch_page("app_pages/overview.py")
         st.rerun()
 
 with key_tab:
@@ -53,23 +67,24 @@ with key_tab:
         base_url = st.text_input("Base URL", value=PUBLISHED_BASE_URL, max_chars=300)
         api_key = st.text_input("API key", type="password", placeholder="ceox_…", max_chars=300)
         if st.form_submit_button("Check and connect", type="primary"):
-            _attempt(lambda: connect(base_url, api_key=api_key, source="browser",
+            _attempt(base_url, lambda: connect(base_url, api_key=api_key, source="browser",
                                      **session.typed_address_rules(base_url), only=gate.connect_targets()))
 
 with user_tab:
     with st.form("sign_in_form"):
-        base_url = st.text_input("Base URL", value=PUBLISHED_BASE_URL, max_chars=300, key="sign_in_base_url")
+        base_url = st.text_input("Base URL", value=default_url, max_chars=300, key="sign_in_base_url")
         email = st.text_input("Email", max_chars=254)
         password = st.text_input("Password", type="password", max_chars=1024)
         if st.form_submit_button("Sign in", type="primary"):
-            _attempt(lambda: sign_in(base_url, email, password, **session.typed_address_rules(base_url),
+            _attempt(base_url, lambda: sign_in(base_url, email, password, **session.typed_address_rules(base_url),
                                      only=gate.connect_targets()))
     with st.expander("The server has no sign-in endpoint? Paste a token"), st.form("token_form"):
-        token_base_url = st.text_input("Base URL", value=PUBLISHED_BASE_URL, max_chars=300, key="token_base_url")
+        token_base_url = st.text_input("Base URL", value=default_url, max_chars=300, key="token_base_url")
         token = st.text_input("Token", type="password", max_chars=8192)
         if st.form_submit_button("Use this token"):
-            _attempt(lambda: connect(token_base_url, token=token, source="browser",
+            _attempt(token_base_url, lambda: connect(token_base_url, token=token, source="browser",
                                      **session.typed_address_rules(token_base_url), only=gate.connect_targets()))
-    if workspace is not None and workspace.demo:
-        st.caption("Demo sign-ins: admin@, agent@, supervisor@, manager@ or analyst@demo.ceox.local, "
-                   "password ceox-demo-2026. Use the demo's base URL: " + workspace.base_url)
+    if demo_url:
+        st.caption("Demo sign-ins (the base URL above is the demo's), password ceox-demo-2026:")
+        st.text("admin@demo.ceox.local · agent@demo.ceox.local · supervisor@demo.ceox.local · "
+                "manager@demo.ceox.local · analyst@demo.ceox.local")
