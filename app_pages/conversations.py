@@ -26,7 +26,7 @@ LOADED_MEDIA = "loaded_media"
 EVENTS_SEEN = "conversation_events_seen"
 THREAD_TAIL = 50
 THREAD_HEIGHT = 430  # px: thread, header and reply form fit a 900 px high window together
-LIST_HEIGHT = 560
+LIST_HEIGHT = 500  # px: with the filters above it, ends where the reply form does
 AVATARS = {chats.Sender.CONTACT: ":material/person:", chats.Sender.AGENT: ":material/support_agent:",
            chats.Sender.DASHBOARD: ":material/dashboard:", chats.Sender.AUTOMATED: ":material/smart_toy:"}
 workspace = session.require()
@@ -78,8 +78,10 @@ def open_conversation(conversation_id: int) -> None:
     st.query_params["conversation"] = str(conversation_id)
 
 
-def picked() -> None:
-    open_conversation(st.session_state[PICKER])
+def picked(key: str) -> None:
+    chosen = st.session_state.get(key)
+    if isinstance(chosen, int):
+        open_conversation(chosen)
 
 
 def act(action: str, conversation: Conversation, call, done: str) -> None:
@@ -180,12 +182,14 @@ with list_col:
     if page.pages > 1:
         st.pagination(page.pages, key=page_key)
     if opened is not None:
-        # The picker lists this page's conversations and always the open one.
+        # The picker lists this page's conversations and always the open one. Its key follows the open
+        # conversation and the labels: a label that changed (solved, read) is a new picker on the open
+        # conversation, never a stale text the browser sends back.
         options = [c.id for c in page.rows]
-        if st.session_state.get(PICKER) != opened.id:
-            st.session_state[PICKER] = opened.id
-        st.selectbox("Open conversation", options, key=PICKER, on_change=picked,
-                      format_func=lambda i: chats.label(visible[i]))
+        labels = [chats.label(visible[i]) for i in options]
+        picker_key = f"{PICKER}_{hash((opened.id, *labels))}"
+        st.selectbox("Open conversation", options, index=options.index(opened.id), key=picker_key,
+                     on_change=picked, args=(picker_key,), format_func=lambda i: labels[options.index(i)])
     follow_receiver()
 
 # --- the thread -------------------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ with thread_col:
         st.stop()
     conversation = opened
     inbox_names = {i.id: i.name for i in inboxes}
-    head, read_col, state_col = st.columns([5, 1, 1], vertical_alignment="center")
+    head, read_col, state_col = st.columns([4, 1.4, 1.4], vertical_alignment="center")
     head.subheader(f"Conversation #{conversation.id}")
     if read_col.button("Read", icon=":material/mark_chat_read:", help="Mark read",
                        disabled=not can_send or conversation.unread == 0):
@@ -250,7 +254,7 @@ with thread_col:
     with st.form(f"reply_{conversation.id}", border=False):
         body = st.text_area("Reply", key=f"reply_body_{conversation.id}_{version}", max_chars=chats.MAX_BODY,
                             height=80, placeholder="Type a reply; with a file it becomes the caption")
-        extras, send_col = st.columns([4, 1], vertical_alignment="top")
+        extras, send_col = st.columns([3, 1.4], vertical_alignment="top")
         with extras.expander("Quote or attach", icon=":material/attach_file:"):
             quote = st.selectbox("Quote a message (optional)", [None, *by_wa_id],
                                  key=f"reply_quote_{conversation.id}_{version}",

@@ -84,12 +84,16 @@ def named(at: AppTest) -> tuple[int, int, list[int]]:
     frame = at.dataframe[0].value
     # Each open conversation gets a new table whose selection starts on it: the selection the browser shows.
     rows = json.loads(at.dataframe[0].proto.selection_default)["selection"]["rows"]
-    return int(heading(at).removeprefix("Conversation #")), at.selectbox(key="open_conversation").value, [
+    return int(heading(at).removeprefix("Conversation #")), picker(at).value, [
         int(frame.iloc[r]["id"]) for r in rows]
 
 
 def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
+
+
+def picker(at: AppTest):
+    return next(s for s in at.selectbox if s.label == "Open conversation")
 
 
 def heading(at: AppTest) -> str:
@@ -284,7 +288,7 @@ def test_a_link_opens_exactly_that_conversation(own_demo, api):
     assert_clean(at)
     assert named(at) == (solved.id, solved.id, [solved.id])  # although the list shows open ones
     other = listed(at)["id"].iloc[3]
-    at.selectbox(key="open_conversation").set_value(int(other)).run()
+    picker(at).set_value(int(other)).run()
     assert named(at) == (other, other, [other]) and at.query_params["conversation"] == str(other)
 
 
@@ -328,8 +332,7 @@ def test_contact_names_and_bodies_that_look_like_markup_show_as_plain_text(own_d
     assert_plain(at, XSS_NAME)
     assert_plain(at, "**not bold** <b>x</b>")
     assert listed(at)["contact"].tolist() == [XSS_NAME]
-    picker = at.selectbox(key="open_conversation")
-    assert picker.options == [f"#{cid} · {XSS_NAME} · {phone} · CS Sales Jakarta · open · 1 unread"]
+    assert picker(at).options == [f"#{cid} · {XSS_NAME} · {phone} · CS Sales Jakarta · open · 1 unread"]
 
 
 def test_without_chats_send_the_thread_is_read_only(own_demo):
