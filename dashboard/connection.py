@@ -23,7 +23,7 @@ from ceox_api.errors import (
     TransportError,
 )
 from ceox_api.models import Me
-from dashboard.outbound import OutboundPolicy, Unresolvable, is_private_host
+from dashboard.outbound import OutboundPolicy, Unresolvable, private_targets
 from dashboard.tenants import Identity, identify
 
 PUBLISHED_BASE_URL = "https://api-wa.fantecno.net/api/v1"
@@ -46,6 +46,8 @@ class Workspace:
     # Whether loopback and private addresses may be contacted on this workspace's behalf (see
     # dashboard/outbound.py); decided at connect time, applied to every request through `policy()`.
     allow_private: bool = False
+    # The workspace's own private address and port, when it is a local sandbox (the demo): only that.
+    trusted: frozenset[tuple[str, int]] = frozenset()
 
     @property
     def demo(self) -> bool:
@@ -90,7 +92,7 @@ class Workspace:
 
     def policy(self) -> OutboundPolicy:
         """The outbound policy for requests on behalf of this workspace (API calls, media, webhook tests)."""
-        return OutboundPolicy(allow_private=self.allow_private)
+        return OutboundPolicy(allow_private=self.allow_private, trusted=self.trusted)
 
     def client(self, **options) -> Client:
         credential = {"api_key": self.secret} if self.kind == "api_key" else {"token": self.secret}
@@ -178,20 +180,23 @@ def _who_am_i(client: Client, kind: str) -> Me:
 
 
 def connect(base_url: str, *, api_key: str | None = None, token: str | None = None,
-            source: Source = "browser", allow_private: bool | None = None, reveal: bool = True,
-            only: Collection[str] | None = None) -> Workspace:
+            source: Source = "browser", allow_private: bool = False, trust_address: bool | None = None,
+            reveal: bool = True, only: Collection[str] | None = None) -> Workspace:
     """Check the credential with a live call; raise ConnectError with the reason when it fails.
 
-    `allow_private`: may loopback and private addresses be contacted, at connect time and afterwards on
-    this workspace's behalf? By default only when the demo or the operator's configured workspace is
-    itself on such an address; the Connect page decides for typed addresses. `reveal=False`:
-    failures do not say which step failed (see `NO_API_HERE`). `only`: see `check_allowed`.
+    `allow_private`: may any loopback and private address be contacted, at connect time and afterwards
+    on this workspace's behalf (the operator allows it, or only this machine opens the dashboard)?
+    `trust_address`: may this base URL's own address be private (the demo this process runs, the
+    operator's configured workspace; the default for those sources), without opening any other
+    private address. `reveal=False`: failures do not say which step failed (see `NO_API_HERE`).
+    `only`: see `check_allowed`.
     """
     url = check_base_url(base_url)
     check_allowed(url, only)
-    if allow_private is None:
-        allow_private = source in ("demo", "server") and is_private_host(url)
-    policy = OutboundPolicy(allow_private=allow_private)
+    if trust_address is None:
+        trust_address = source in ("demo", "server")
+    trusted = private_targets(url) if trust_address else frozenset()
+    policy = OutboundPolicy(allow_private=allow_private, trusted=trusted)
     kind: Literal["api_key", "token"] = "api_key" if api_key is not None else "token"
     secret = check_api_key(api_key) if api_key is not None else (token or "").strip().removeprefix("Bearer ")
     if not secret:
@@ -200,17 +205,20 @@ def connect(base_url: str, *, api_key: str | None = None, token: str | None = No
         with Client(url, **{kind: secret}, use_env=False, max_retries=1, request_hook=policy.pin) as client:
             me = _who_am_i(client, kind)
     except PermissionDenied:
-        raise ConnectError("Signed in, but this account may not read its own profile.") from None
+        raise ConnectError("Signed in, but this account may not read its own profile." if reveal
+                           else NO_API_HERE) from None
     except (CeoxError, ValueError) as exc:
         raise ConnectError(explain(exc, reveal=reveal)) from None
-    return Workspace(url, kind, secret, source, me, allow_private=allow_private)
+    return Workspace(url, kind, secret, source, me, allow_private=allow_private, trusted=trusted)
 
 
 def sign_in(base_url: str, email: str, password: str, *, allow_private: bool = False,
-            reveal: bool = True, only: Collection[str] | None = None) -> Workspace:
+            trust_address: bool = False, reveal: bool = True, only: Collection[str] | None = None) -> Workspace:
+    """Sign in with email and password, then connect with the token; the options are `connect`'s."""
     url = check_base_url(base_url)
     check_allowed(url, only)
-    policy = OutboundPolicy(allow_private=allow_private)
+    trusted = private_targets(url) if trust_address else frozenset()
+    policy = OutboundPolicy(allow_private=allow_private, trusted=trusted)
     if not email.strip() or not password:
         raise ConnectError("Enter your email and password.")
     try:
@@ -226,4 +234,5 @@ def sign_in(base_url: str, email: str, password: str, *, allow_private: bool = F
         raise ConnectError("This server has no sign-in endpoint: paste a token instead.") from None
     except (CeoxError, ValueError) as exc:
         raise ConnectError(explain(exc, reveal=reveal)) from None
-    return connect(url, token=token, source="browser", allow_private=allow_private, reveal=reveal)
+    return connect(url, token=token, source="browser", allow_private=allow_private, trust_address=trust_address,
+                   reveal=reveal)

@@ -8,9 +8,11 @@ message's `media_url`), so each request is checked where it is sent, not where t
   the host's), so a DNS answer that changes between check and connect cannot redirect it;
 - redirects are never followed (httpx's default, kept on every client made here);
 - link-local and cloud-metadata addresses, multicast, reserved and "this network" are refused always;
-- loopback, private, unique-local and carrier-grade NAT ranges are refused unless the policy allows
-  private targets: when the connected workspace itself is on such an address (a local sandbox), or
-  when the operator says so (`[ceox] allow_private_targets = true`).
+- loopback, private, unique-local and carrier-grade NAT ranges are refused, except the exact
+  addresses and ports the policy trusts (the connected workspace's own origin when it is a local
+  sandbox, the dashboard's own receiver) and everything when private targets are allowed (the
+  operator says so with `[ceox] allow_private_targets = true`, or only this machine can open the
+  dashboard).
 
 A refusal raises `RequestRefused` (a `ceox_api` transport error) whose message is one sentence.
 """
@@ -33,10 +35,13 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Names of cloud metadata services, refused even if some resolver maps them to a harmless-looking address.
 METADATA_NAMES = frozenset({"metadata.google.internal", "metadata.goog", "metadata", "instance-data",
                             "instance-data.ec2.internal", "metadata.azure.internal"})
-# Metadata addresses outside the link-local ranges (AWS over IPv6, Alibaba Cloud).
-METADATA_ADDRESSES = frozenset({ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")})
+# Metadata addresses outside the link-local ranges (AWS over IPv6, Alibaba Cloud, Azure's WireServer,
+# Oracle Cloud Classic).
+METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
+    "fd00:ec2::254", "100.100.100.200", "168.63.129.16", "192.0.0.192"))
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated, still routed inside some networks
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -57,6 +62,8 @@ def _embedded_ipv4(address: IPAddress) -> IPAddress:
             return address.ipv4_mapped
         if address in _NAT64:
             return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if address.sixtofour is not None:
+            return address.sixtofour
     return address
 
 
@@ -69,7 +76,7 @@ def classify(address: IPAddress) -> str:
             or address in METADATA_ADDRESSES
             or (isinstance(address, ipaddress.IPv4Address) and address in _THIS_NETWORK)):
         return "forbidden"
-    if address.is_private or not address.is_global:
+    if address.is_private or not address.is_global or address in _SITE_LOCAL:
         return "private"
     return "public"
 
@@ -86,9 +93,11 @@ class Target:
 
 @dataclass
 class OutboundPolicy:
-    """Checks and pins destinations. `allow_private` opens loopback and private ranges (never metadata)."""
+    """Checks and pins destinations. `allow_private` opens loopback and private ranges (never metadata);
+    `trusted` opens exactly these private (address, port) pairs."""
 
     allow_private: bool = False
+    trusted: frozenset[tuple[str, int]] = frozenset()
     resolver: Resolver = field(default=_system_resolver, repr=False)
     _pins: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -126,10 +135,15 @@ class OutboundPolicy:
         if "forbidden" in kinds:
             raise RequestRefused(f"{host} points to a link-local, metadata or reserved address, "
                                  "which the dashboard never contacts.")
-        if "private" in kinds and not self.allow_private:
+        untrusted = [a for a in found if classify(a) == "private" and (str(a), port) not in self.trusted]
+        if untrusted and not self.allow_private:
             raise RequestRefused(f"{host} points to a loopback or private network address, which this "
                                  "dashboard does not contact unless its operator allows private targets.")
         return str(found[0])
+
+    def trusting(self, url: str) -> OutboundPolicy:
+        """This policy, also trusting the private addresses `url`'s host resolves to, at its port only."""
+        return OutboundPolicy(self.allow_private, self.trusted | private_targets(url, self.resolver), self.resolver)
 
     def address_problem(self, url: str) -> str | None:
         """Why this policy would refuse `url`, or None; a name that does not resolve here is no problem
@@ -166,12 +180,13 @@ def same_origin_url(base_url: str, address: str) -> str:
     return absolute
 
 
-def is_private_host(url: str, resolver: Resolver = _system_resolver) -> bool:
-    """Whether `url`'s host resolves only to loopback or private addresses (a local sandbox, say)."""
+def private_targets(url: str, resolver: Resolver = _system_resolver) -> frozenset[tuple[str, int]]:
+    """The (address, port) pairs of `url` that are loopback or private (a local sandbox, say): what
+    trusting that one address opens, and nothing else on those hosts."""
     parts = urlsplit(url)
     try:
-        found = [ipaddress.ip_address(a.split("%", 1)[0])
-                 for a in resolver(parts.hostname or "", parts.port or 443)]
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolver(parts.hostname or "", port)]
     except (OSError, UnicodeError, ValueError):
-        return False
-    return bool(found) and all(classify(a) == "private" for a in found)
+        return frozenset()
+    return frozenset((str(a), port) for a in found if classify(a) == "private")

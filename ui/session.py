@@ -7,7 +7,7 @@ credential identity (a hash), so two people never share cached data, and cleared
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -72,32 +72,49 @@ def _flag(value: object) -> bool:
     return value is True or str(value).strip().lower() in ("1", "true", "yes")
 
 
+# Headers a reverse proxy adds: a request that carries one came from elsewhere, whatever the socket says.
+_PROXY_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
 def served_locally() -> bool:
-    """Only this machine can open the dashboard: bound to loopback, and no `[gate] require` saying a
-    reverse proxy serves it to others."""
-    return is_loopback(st.get_option("server.address")) and not _flag(_secrets_section("gate").get("require"))
+    """Only this machine opens the dashboard: bound to loopback, no `[gate] require` saying a reverse
+    proxy serves it to others, and this request itself from this machine (Streamlit names no address
+    for a loopback connection, and its server takes a same-host proxy's client address as the
+    connection's) without proxy headers."""
+    if not is_loopback(st.get_option("server.address")) or _flag(_secrets_section("gate").get("require")):
+        return False
+    if isinstance(st.context.ip_address, str):
+        return False
+    headers = st.context.headers
+    return not (isinstance(headers, Mapping) and any(name.lower() in _PROXY_HEADERS for name in headers))
 
 
 def typed_address_rules(base_url: str) -> dict[str, bool]:
     """How far an address typed on Connect may reach (see dashboard/outbound.py):
 
     private and loopback targets only when the operator allows them (`[ceox] allow_private_targets`,
-    or `CEOX_ALLOW_PRIVATE_TARGETS=1`), when only this machine can open the dashboard, or for the demo
-    sandbox this process runs; connection
-    failures name their cause only in that last case, so a visitor cannot map ports behind a
-    publicly served dashboard.
+    or `CEOX_ALLOW_PRIVATE_TARGETS=1`) or when only this machine opens the dashboard; the demo sandbox
+    this process runs may be on such an address, opening that one address only. Connection failures
+    name their cause only when served locally, so a visitor cannot map ports behind a publicly served
+    dashboard.
     """
-    local = served_locally()
-    operator = _flag(os.environ.get("CEOX_ALLOW_PRIVATE_TARGETS", "")) or _flag(
-        _secrets_section("ceox").get("allow_private_targets"))
     # The demo sandbox this process started is ours, wherever it listens (demo users sign in there).
     demo = running_api_url() is not None and base_url.strip().rstrip("/") == running_api_url()
-    return {"allow_private": operator or local, "trust_address": demo, "reveal": local}
+    return {"allow_private": private_targets_allowed(), "trust_address": demo, "reveal": served_locally()}
+
+
+def private_targets_allowed() -> bool:
+    """Any loopback or private address may be contacted: the operator says so, or only this machine
+    opens the dashboard (whoever uses it could reach those addresses anyway)."""
+    operator = _flag(os.environ.get("CEOX_ALLOW_PRIVATE_TARGETS", "")) or _flag(
+        _secrets_section("ceox").get("allow_private_targets"))
+    return operator or served_locally()
 
 
 def open_demo() -> Workspace | None:
     demo = _demo_sandbox()
-    return _open(lambda: connect(demo.api_url, api_key=demo.api_key, source="demo"))
+    return _open(lambda: connect(demo.api_url, api_key=demo.api_key, source="demo",
+                                 allow_private=private_targets_allowed()))
 
 
 def _open(attempt: Callable[[], Workspace]) -> Workspace | None:
@@ -130,7 +147,8 @@ def current() -> Workspace | None:
         configured = configured_credentials()
         if configured:
             base_url, key = configured
-            workspace = _open(lambda: connect(base_url, api_key=key, source="server"))
+            workspace = _open(lambda: connect(base_url, api_key=key, source="server",
+                                              allow_private=private_targets_allowed()))
         else:
             workspace = open_demo()
     return workspace

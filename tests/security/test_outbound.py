@@ -343,3 +343,24 @@ def test_every_request_the_dashboard_makes_goes_through_the_policy():
         for call in re.finditer(r"(?<![\w.])(Async)?Client\(", text):
             line = text[call.start():text.find("\n", text.find(")", call.start()))]
             assert "request_hook=" in line, f"{name}: {line}"
+
+
+# --- the demo's own address is trusted, nothing else on its network -----------------------------------------
+
+def test_the_demo_trusts_its_own_address_only(demo_sandbox):
+    """A demo (or operator-configured) workspace on loopback may reach itself; every other private address,
+    other loopback ports included, stays refused (the review's F1: the whole network used to open)."""
+    workspace = connect(demo_sandbox.api_url, api_key=demo_sandbox.api_key, source="demo")
+    assert not workspace.allow_private
+    with workspace.client() as client:
+        assert client.devices.list()
+    with recorder() as internal:
+        for url in (internal.url + "/admin/shutdown", f"https://10.255.255.1:{internal.httpd.server_address[1]}/"):
+            result = send_test_event(url, workspace.policy())
+            assert "loopback or private network address" in result.error
+            assert workspace.policy().address_problem(url)
+        assert internal.hits == []
+        # Trusting one more address (the dashboard's own receiver) opens that address and port only.
+        trusted = workspace.policy().trusting(internal.url + "/hooks/ceox/x")
+        assert send_test_event(internal.url + "/hooks/ceox/x", trusted).status_code == 200
+        assert "loopback or private" in send_test_event(demo_sandbox.base_url.rsplit(":", 1)[0] + ":9/", trusted).error

@@ -26,7 +26,8 @@ def open_app(sandbox: SandboxServer, page: str | None = None, **credential) -> A
     """app.py connected to `sandbox` (with its API key, or `token=`), optionally switched to `page`."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     credential = credential or {"api_key": sandbox.api_key}
-    at.session_state["workspace"] = connect(sandbox.api_url, source="demo", **credential)
+    # As open_demo on a dashboard served to this machine only: private targets allowed.
+    at.session_state["workspace"] = connect(sandbox.api_url, source="demo", allow_private=True, **credential)
     at.run()
     if page:
         at.switch_page(page)
