@@ -14,8 +14,8 @@ import os
 import random
 import ssl
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, Literal, Self, TypeVar
 
 import httpx
@@ -25,14 +25,7 @@ from ceox_api._call import Call
 from ceox_api._pace import AdaptivePace
 from ceox_api._paging import Listing, PageWalk
 from ceox_api.assumptions import API_KEY_PREFIX, API_PREFIX, DEFAULT_BASE_URL
-from ceox_api.errors import (
-    CeoxError,
-    IncompleteList,
-    RateLimited,
-    ServerError,
-    TransportError,
-    error_from_response,
-)
+from ceox_api.errors import CeoxError, IncompleteList, RateLimited, ServerError, TransportError, error_from_response
 
 T = TypeVar("T")
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)

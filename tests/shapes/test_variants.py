@@ -11,7 +11,7 @@ from ceox_api import Client, PermissionDenied, ServerError, is_partial
 from ceox_sandbox.server import SandboxServer
 from dashboard.connection import connect
 from dashboard.navigation import PAGES
-from tests.shapes.proxy import BODY_VARIANTS, DROPPED, ERROR_VARIANTS, PAGED_VARIANTS, VARIANTS, ShapeProxy
+from tests.shapes.proxy import BODY_VARIANTS, DROPPED, PAGED_VARIANTS, VARIANTS, ShapeProxy
 from tests.ui.conftest import APP, assert_clean, markdown_texts
 
 READS = {
@@ -70,18 +70,18 @@ def test_the_client_reads_what_the_sandbox_holds(variant: str, shape_proxy: Shap
 def test_a_refusal_keeps_its_capability(variant: str, shape_proxy: ShapeProxy, small_sandbox: SandboxServer) -> None:
     shape_proxy.variant = variant
     agent = SandboxServer.sign_in_email(1, "agent")
-    with Client.login(shape_proxy.api_url, agent, "ceox-demo-2026") as client:
-        with pytest.raises(PermissionDenied) as refused:
-            client.users.list()
+    with Client.login(shape_proxy.api_url, agent, "ceox-demo-2026") as client, \
+            pytest.raises(PermissionDenied) as refused:
+        client.users.list()
     assert refused.value.capability == "users.manage"
     assert "{" not in refused.value.message
 
 
 def test_a_gateway_page_is_summarised_not_quoted(shape_proxy: ShapeProxy, small_sandbox: SandboxServer) -> None:
     shape_proxy.variant = "html_gateway"
-    with Client(shape_proxy.api_url, api_key=small_sandbox.api_key, max_retries=0) as client:
-        with pytest.raises(ServerError) as failed:
-            client.wa.status()
+    with Client(shape_proxy.api_url, api_key=small_sandbox.api_key, max_retries=0) as client, \
+            pytest.raises(ServerError) as failed:
+        client.wa.status()
     assert failed.value.message == "the service's gateway answered 502 with a web page instead of an API answer"
 
 

@@ -50,8 +50,9 @@ from dashboard.connection import Workspace, connect, sign_in
 from dashboard.sync import Cache, background_sync
 from dashboard.sync import store as cache_store
 from tests.conftest import FAST_RETRIES
-from tests.ui.conftest import APP, assert_clean, markdown_texts
+from tests.ui.conftest import APP, as_read, assert_clean, markdown_texts
 from ui import analytics as ui
+from ui.analytics import sync as analytics_sync
 
 ANALYTICS, AGENTS, LIVE = "app_pages/analytics.py", "app_pages/agents.py", "app_pages/live_board.py"
 KEEP_ONE_IN = 4
@@ -181,8 +182,8 @@ def open_tab(at: AppTest, tab: str) -> AppTest:
 def test_first_open_syncs_with_progress_then_runs_from_the_cache(admin, tmp_path, monkeypatch):
     monkeypatch.setenv("CEOX_DATA_DIR", str(tmp_path / "fresh"))
     builds = []
-    real_build = ui.build_cycles
-    monkeypatch.setattr(ui, "build_cycles", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+    real_build = analytics_sync.build_cycles
+    monkeypatch.setattr(analytics_sync, "build_cycles", lambda *a, **k: builds.append(1) or real_build(*a, **k))
 
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["workspace"] = admin
@@ -462,7 +463,7 @@ def test_settings_are_validated_then_saved_for_the_workspace(admin):
     at.text_area(key="analytics_settings_holidays").input("2026-13-01")
     save_button(at).click().run()
     assert_clean(at)
-    shown = at.error[0].value
+    shown = as_read(at.error[0].value)
     assert "The settings were not saved" in shown
     assert "'Mars/Olympus' is not a known timezone" in shown
     assert "row 1 (Tue): '25:00' is not a time of day; write times as HH:MM" in shown

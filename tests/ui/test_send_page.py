@@ -131,7 +131,8 @@ def test_an_existing_contact_is_found_and_its_name_shown_as_plain_text(own_demo,
 
 def test_the_page_is_not_offered_without_chats_send(own_demo):
     at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = sign_in(own_demo.api_url, "manager@demo.ceox.local", "ceox-demo-2026", allow_private=True)
+    at.session_state["workspace"] = sign_in(own_demo.api_url, "manager@demo.ceox.local", "ceox-demo-2026",
+                                            allow_private=True)
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)

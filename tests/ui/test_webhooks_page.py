@@ -215,7 +215,8 @@ def test_api_keys_are_created_switched_to_and_revoked_on_the_sandbox(empty_sandb
 
 def test_a_user_token_sees_webhooks_but_not_the_sandbox_only_parts(own_demo):
     at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = sign_in(own_demo.api_url, "admin@demo.ceox.local", "ceox-demo-2026", allow_private=True)
+    at.session_state["workspace"] = sign_in(own_demo.api_url, "admin@demo.ceox.local", "ceox-demo-2026",
+                                            allow_private=True)
     at.switch_page(PAGE)
     at.run()
     assert_clean(at)

@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ceox_api.errors import RequestRefused
-from dashboard.outbound import same_origin_url
-
 from ceox_api import Client
+from ceox_api.errors import RequestRefused
 from ceox_api.models import Conversation, Message
 from dashboard import conversations as chats
 from dashboard.connection import connect
+from dashboard.outbound import same_origin_url
 
 MIB = 1024 * 1024
 

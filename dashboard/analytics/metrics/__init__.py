@@ -35,6 +35,7 @@ from dashboard.analytics.metrics.model import (
     DURATION_COLUMN,
     FRT_BUCKETS,
     KEY_COLUMN,
+    METRICS,
     NO_CHANGE_CARDS,
     NO_FILTERS,
     RESPONSE_METRICS,
@@ -42,6 +43,8 @@ from dashboard.analytics.metrics.model import (
     Breakdown,
     Card,
     Filters,
+    Metric,
+    MetricSpec,
     Missing,
     Period,
     Summary,
@@ -66,10 +69,10 @@ from dashboard.analytics.metrics.volume import frt_distribution, heatmap, trends
 from dashboard.analytics.metrics.waiting import Backlog, backlog, waiting_now
 
 __all__ = [
-    "Backlog", "Breakdown", "CARD_KEYS", "Card", "DRILL_METRICS", "DURATION_COLUMN", "FRT_BUCKETS", "Filters",
-    "KEY_COLUMN", "Missing", "NO_CHANGE_CARDS", "NO_FILTERS", "Period", "RESPONSE_METRICS", "Summary", "Table",
-    "UNANSWERED", "agent_activity", "automated_summary", "backlog", "breakdown", "conversation_positions",
-    "cycle_mask", "drill_down", "filter_problem", "frt_distribution", "frt_summary", "grouped_stats",
-    "headline", "heatmap", "messages_out", "reply_mask", "reply_summary", "resolution_summary",
-    "sorted_group_stats", "summarise", "trends", "volume", "waiting_now",
+    "METRICS", "Metric", "MetricSpec", "Backlog", "Breakdown", "CARD_KEYS", "Card", "DRILL_METRICS",
+    "DURATION_COLUMN", "FRT_BUCKETS", "Filters", "KEY_COLUMN", "Missing", "NO_CHANGE_CARDS", "NO_FILTERS",
+    "Period", "RESPONSE_METRICS", "Summary", "Table", "UNANSWERED", "agent_activity", "automated_summary",
+    "backlog", "breakdown", "conversation_positions", "cycle_mask", "drill_down", "filter_problem",
+    "frt_distribution", "frt_summary", "grouped_stats", "headline", "heatmap", "messages_out", "reply_mask",
+    "reply_summary", "resolution_summary", "sorted_group_stats", "summarise", "trends", "volume", "waiting_now",
 ]

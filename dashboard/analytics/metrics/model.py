@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Literal
 
 import numpy as np
@@ -33,18 +34,87 @@ FRT_BUCKETS = (("0–1m", 60), ("1–5m", 300), ("5–15m", 900), ("15–60m", 3
 UNANSWERED = "unanswered"
 
 
-CARD_KEYS = ("cycles", "inbound_cycles", "outbound_cycles", "messages_in", "messages_out", "contacts", "solved",
-             "frt", "frt_within", "unanswered", "reply", "resolution", "automated", "automated_share")
+class Metric(StrEnum):
+    """Every number the analytics pages show and drill into (a StrEnum: equal to its plain name)."""
+
+    CYCLES = "cycles"
+    INBOUND_CYCLES = "inbound_cycles"
+    OUTBOUND_CYCLES = "outbound_cycles"
+    MESSAGES_IN = "messages_in"
+    MESSAGES_OUT = "messages_out"
+    CONTACTS = "contacts"
+    SOLVED = "solved"
+    FRT = "frt"
+    FRT_WITHIN = "frt_within"
+    UNANSWERED = "unanswered"
+    REPLY = "reply"
+    RESOLUTION = "resolution"
+    AUTOMATED = "automated"
+    AUTOMATED_SHARE = "automated_share"
+    INBOUND_MESSAGES = "inbound_messages"  # the heatmap's cells
 
 
-DRILL_METRICS = CARD_KEYS + ("inbound_messages",)
+Unit = Literal["count", "duration", "share"]
 
 
-RESPONSE_METRICS = ("frt", "frt_within", "unanswered", "reply", "resolution", "automated", "automated_share")
+@dataclass(frozen=True)
+class MetricSpec:
+    """What a metric is called, in what unit, which cycles it counts, and whether it is a headline card."""
+
+    label: str
+    unit: Unit
+    help: str
+    card: bool = True  # one of `headline`'s cards
+    response: bool = False  # counted over the response subset (group chats only when asked)
+    compared: bool = True  # has a change against the previous period
+    lower_is_better: bool = False
 
 
-# Only the latest solve of a conversation is known: comparing solved counts between periods misleads.
-NO_CHANGE_CARDS = frozenset({"solved"})
+CYCLE_HELP = ("A cycle is one episode of a conversation (other tools call it a conversation segment): it starts "
+              "with the conversation's first message, after a silence longer than the session gap, or after the "
+              "conversation was solved. A conversation can have several cycles, so there are more cycles than "
+              "conversations.")
+SOLVED_CAVEAT = ("The service keeps only the latest solve of each conversation: earlier solves are unknown, so "
+                 "recent periods show more; no comparison with the previous period is made.")
+
+# The one registry: cards, drill-downs, exports and pages read labels, units and subsets from here.
+METRICS: dict[Metric, MetricSpec] = {
+    Metric.CYCLES: MetricSpec("Cycles", "count", "Conversation cycles that started in the range (group chats "
+                              "included). " + CYCLE_HELP),
+    Metric.INBOUND_CYCLES: MetricSpec("Customer-initiated cycles", "count", "Cycles whose first message came from "
+                                      "the customer."),
+    Metric.OUTBOUND_CYCLES: MetricSpec("Business-initiated cycles", "count", "Cycles that the business started."),
+    Metric.MESSAGES_IN: MetricSpec("Messages in", "count", "Customer messages in the cycles that started in the "
+                                   "range."),
+    Metric.MESSAGES_OUT: MetricSpec("Messages out", "count", "Messages sent in those cycles (by agents and "
+                                    "automated)."),
+    Metric.CONTACTS: MetricSpec("Contacts", "count", "Distinct contacts with a cycle in the range."),
+    # Only the latest solve of a conversation is known: comparing solved counts between periods misleads.
+    Metric.SOLVED: MetricSpec("Solved", "count", "Cycles that contain their conversation's solve. " + SOLVED_CAVEAT,
+                              compared=False),
+    Metric.FRT: MetricSpec("First response", "duration", "From the first customer message of a cycle to the first "
+                           "reply written by a person (or any reply, when automated replies count); "
+                           "customer-initiated cycles only.", response=True, lower_is_better=True),
+    Metric.FRT_WITHIN: MetricSpec("Within FRT target", "share", "Share of answered cycles whose first response "
+                                  "came within the target.", response=True),
+    Metric.UNANSWERED: MetricSpec("Unanswered", "count", "Customer-initiated cycles without a reply: still "
+                                  "waiting, or missed.", response=True, lower_is_better=True),
+    Metric.REPLY: MetricSpec("Reply time", "duration", "After the first reply: from each run of customer messages "
+                             "to the next reply.", response=True, lower_is_better=True),
+    Metric.RESOLUTION: MetricSpec("Resolution", "duration", "From the start of the cycle to the conversation's "
+                                  "solve.", response=True, lower_is_better=True),
+    Metric.AUTOMATED: MetricSpec("First automated reply", "duration", "From the first customer message of a cycle "
+                                 "to the first automated message in it (away message, auto-reply, API send), for "
+                                 "the cycles that got one.", response=True),
+    Metric.AUTOMATED_SHARE: MetricSpec("Cycles with an automated reply", "share", "Share of customer-initiated "
+                                       "cycles that got an automated message.", response=True),
+    Metric.INBOUND_MESSAGES: MetricSpec("Inbound messages", "count", "Customer messages by their own weekday and "
+                                        "hour.", card=False),
+}
+CARD_KEYS = tuple(metric for metric, spec in METRICS.items() if spec.card)
+DRILL_METRICS = tuple(METRICS)
+RESPONSE_METRICS = tuple(metric for metric, spec in METRICS.items() if spec.response)
+NO_CHANGE_CARDS = frozenset(metric for metric, spec in METRICS.items() if not spec.compared)
 
 
 @dataclass(frozen=True)
