@@ -168,7 +168,7 @@ def export_buttons(data: Cycles, view: View, who: Names, prefix: str) -> None:
     labels = who.labels()
     columns = st.columns(4)
     with columns[0]:
-        download_button("Per-cycle rows (CSV)", lambda: cycles_csv(data, filters, labels), f"{stem}cycles_resource.csv",
+        download_button("Per-cycle rows (CSV)", lambda: cycles_csv(data, filters, labels), f"{stem}_cycles.csv",
                         f"{prefix}_cycles_csv", "text/csv")
     with columns[1]:
         download_button(f"{period.capitalize()} series (CSV)", lambda: series_csv(data, filters, period, business),
