@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.streamlit_server import ROOT, free_port, running_streamlit
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -23,12 +21,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +38,7 @@ DEMO_API_KEY = "ceox_browser_test_demo_key"
 
 @pytest.fixture(scope="session")
 def demo_port() -> int:
-    return _free_port()
+    return free_port()
 
 
 def _answers(url: str) -> bool:
@@ -80,23 +72,13 @@ def demo_api(dashboard_url: str, demo_port: int, browser) -> tuple[str, str]:
 @pytest.fixture(scope="session")
 def dashboard_url(tmp_path_factory: pytest.TempPathFactory, demo_port: int) -> Iterator[str]:
     """`streamlit run app.py` as a user starts it, on a free port; its demo sandbox on another known one."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     env = {**os.environ, "CEOX_DEMO_PORT": str(demo_port), "CEOX_DEMO_API_KEY": DEMO_API_KEY,
            "CEOX_DATA_DIR": str(tmp_path_factory.mktemp("ceox-data"))}
     for name in ("CEOX_BASE_URL", "CEOX_API_KEY"):
         env.pop(name, None)
-    process = start_streamlit(ROOT / "app.py", port, log, env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process, log)
+    with running_streamlit(ROOT / "app.py", env, log) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def wait_for_script_run(page, timeout: float = 30_000) -> None:
@@ -114,32 +96,6 @@ def assert_no_exception(page) -> None:
     test_failure_checks.py), so that element is what is looked for."""
     wait_for_script_run(page)
     assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").all_inner_texts()
-
-
-def start_streamlit(script: Path, port: int, log: Path, env: dict[str, str]) -> subprocess.Popen:
-    """`streamlit run script` from the project root (so its .streamlit/config.toml applies), on `port`."""
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false",
-             # Source edits during a run would make Streamlit re-import modules, and cached reads of
-             # the old classes' objects then fail to pickle ("This app has encountered an error").
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"streamlit did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -7,23 +7,16 @@ import os
 
 import pytest
 
-from tests.browser.conftest import _free_port, assert_no_exception, start_streamlit, wait_until_serving
+from tests.browser.conftest import assert_no_exception
+from tests.streamlit_server import running_streamlit
 
 
 def test_an_uncaught_exception_is_caught_by_the_check(page, tmp_path):
     script = tmp_path / "raises.py"
     script.write_text("import streamlit as st\nst.title('Raises')\nraise RuntimeError('boom')\n")
-    port = _free_port()
-    log = tmp_path / "streamlit.log"
-    process = start_streamlit(script, port, log, dict(os.environ))
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(url, process, log)
+    with running_streamlit(script, dict(os.environ), tmp_path / "streamlit.log") as url:
         page.goto(url)
         page.get_by_role("heading", name="Raises").wait_for(timeout=60_000)
         with pytest.raises(AssertionError):
             assert_no_exception(page)
         assert "Traceback" not in page.content()  # why the old text check could never fail
-    finally:
-        process.terminate()
-        process.wait(timeout=15)

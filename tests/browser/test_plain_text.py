@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.browser.conftest import _free_port, start_streamlit, wait_for_script_run, wait_until_serving
+from tests.browser.conftest import wait_for_script_run
+from tests.streamlit_server import running_streamlit
 
 SAMPLES = ["![x](http://127.0.0.1:9/x.png)", "[click](http://evil.example)", "<img src=x onerror=alert(1)>",
            "**bold**", ":red[x]", "$x$", "http://evil.example", "www.evil.example", "ana@evil.example",
@@ -30,13 +31,8 @@ st.button(plain({LABEL!r}))
 def test_hostile_text_shows_literally_and_makes_no_link_image_math_or_style(page, tmp_path: Path):
     script = tmp_path / "plain_text_page.py"
     script.write_text(SCRIPT)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "streamlit.log"
     root = str(Path(__file__).resolve().parents[2])
-    process = start_streamlit(script, port, log, {**os.environ, "PYTHONPATH": root})
-    try:
-        wait_until_serving(url, process, log)
+    with running_streamlit(script, {**os.environ, "PYTHONPATH": root}, tmp_path / "streamlit.log") as url:
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
         page.goto(url)
@@ -51,6 +47,3 @@ def test_hostile_text_shows_literally_and_makes_no_link_image_math_or_style(page
         assert [sample for sample in SAMPLES if sample not in text] == []
         assert LABEL in text
         assert [u for u in requested if "evil.example" in u or "127.0.0.1:9/" in u] == []
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

@@ -6,8 +6,6 @@ A's receiver shows on B's Webhooks page within seconds; A's health route reports
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 
@@ -16,16 +14,10 @@ import pytest
 
 from ceox_sandbox.server import SandboxServer
 from dashboard import receiver
-from tests.browser.conftest import ROOT, start_streamlit, wait_until_serving
+from tests.streamlit_server import ROOT, running_streamlit
 from tests.ui.conftest import open_app
 
 DEADLINE_S = 5.0  # "the same few seconds": the Webhooks page itself refreshes every 2 s
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -41,20 +33,10 @@ def shared_url(postgres_cluster, tmp_path, monkeypatch) -> str:
 @pytest.fixture
 def replica_a(shared_url, tmp_path) -> Iterator[str]:
     """`streamlit run app.py` with the shared database and a data directory of its own."""
-    port, log = _free_port(), tmp_path / "replica-a.log"
     env = {**os.environ, "CEOX_DATABASE_URL": shared_url, "CEOX_DATA_DIR": str(tmp_path / "replica-a"),
            "CEOX_LOG_FORMAT": "json"}
-    process = start_streamlit(ROOT / "app.py", port, log, env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process, log)
+    with running_streamlit(ROOT / "app.py", env, tmp_path / "replica-a.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_an_event_posted_to_replica_a_shows_on_replica_bs_webhooks_page(replica_a, demo_sandbox: SandboxServer):
