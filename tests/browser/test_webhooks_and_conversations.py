@@ -16,7 +16,7 @@ from ceox_api import Client
 from tests.browser.conftest import assert_no_exception
 
 XSS_NAME = "<img src=x onerror=alert(1)> **bold** [link](http://x)"
-STORED = re.compile(r"([\d,]+) event\(s\) stored")
+STORED = re.compile(r"([\d,]+) events? stored")
 
 
 def unique_phone() -> str:

@@ -216,7 +216,7 @@ def test_the_connect_page_runs_the_check(shape_proxy: ShapeProxy, small_sandbox:
 def test_the_doctor_sends_through_the_workspace_policy(small_sandbox: SandboxServer) -> None:
     """A workspace that may not reach private addresses gets every probe refused before sending."""
     workspace = connect(small_sandbox.api_url, api_key=small_sandbox.api_key, source="demo")
-    closed = check(replace(workspace, allow_private=False))
+    closed = check(replace(workspace, allow_private=False, trusted=frozenset()))
     assert not any(p.reachable for p in closed.diagnosis.probes)
     assert closed.diagnosis.probe("me").problem == "refused before sending: the address is not allowed from here"
     assert check(workspace).healthy
