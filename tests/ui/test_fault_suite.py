@@ -63,7 +63,8 @@ TRANSIENT = ("unreachable right now", "rate limiting requests", "The service fai
 def assert_renders_under_faults(at: AppTest, title: str) -> None:
     """The page's own title, and content of its own or only explained transient failures as errors
     (warnings are the pages' own findings, such as a disconnected device)."""
-    assert [t.value for t in at.main.title] == [title]
+    headings = [h.value for h in [*at.main.title, *at.main.header, *at.main.subheader]]
+    assert title in headings, (title, headings)  # the inbox layout heads its list with a subheader
     errors = [e.value for e in at.main.error]
     unexplained = [e for e in errors if not any(sentence in e for sentence in TRANSIENT)]
     assert unexplained == [], (title, unexplained)
@@ -82,6 +83,8 @@ def test_every_page_renders_under_faults(faulty_demo):
             assert_renders_under_faults(at, page.title)
 
 
+# A full sync of the demo under 10 % 5xx, 5 % 429 and 200 ms latency, paced down on every 429: minutes.
+@pytest.mark.timeout(900)
 def test_sync_under_faults_completes_and_matches_the_fault_free_result(faulty_demo, tmp_path):
     with api(faulty_demo) as client:
         cache_sync.sync(client, cache_dir=tmp_path / "clean")
