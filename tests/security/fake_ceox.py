@@ -40,6 +40,25 @@ class _Server:
         return f"http://{host}:{port}"
 
 
+def _send(handler: BaseHTTPRequestHandler, status: int, content_type: str, data: bytes) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler], box: list[_Server]) -> Iterator[_Server]:
+    server = _serve(handler)
+    box.append(server)
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+
+
 def _serve(handler: type[BaseHTTPRequestHandler]) -> _Server:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -54,24 +73,15 @@ def recorder() -> Iterator[_Server]:
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             box[0].hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(SECRET_PAGE)))
-            self.end_headers()
-            self.wfile.write(SECRET_PAGE)
+            _send(self, 200, "text/html", SECRET_PAGE)
 
         do_GET = do_POST = do_HEAD = _answer  # noqa: N815
 
         def log_message(self, *args: object) -> None:
             pass
 
-    server = _serve(Handler)
-    box.append(server)
-    try:
+    with _serving(Handler, box) as server:
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
 
 
 @contextmanager
@@ -99,12 +109,7 @@ def fake_ceox(attachment: Attachment) -> Iterator[_Server]:
 
     class Handler(BaseHTTPRequestHandler):
         def _json(self, status: int, body: object) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            _send(self, status, "application/json", json.dumps(body).encode())
 
         def do_GET(self) -> None:  # noqa: N802
             path = self.path.split("?", 1)[0]
@@ -112,11 +117,7 @@ def fake_ceox(attachment: Attachment) -> Iterator[_Server]:
             if self.headers.get("Authorization") != API_KEY:
                 self._json(401, {"error": "bad key"})
             elif path == attachment.media_url or path == "/api/v1" + attachment.media_url:
-                self.send_response(200)
-                self.send_header("Content-Type", attachment.served_type)
-                self.send_header("Content-Length", str(len(attachment.served_bytes)))
-                self.end_headers()
-                self.wfile.write(attachment.served_bytes)
+                _send(self, 200, attachment.served_type, attachment.served_bytes)
             elif path.startswith("/api/v1/"):
                 self._json(200, answers.get(path, []))
             else:
@@ -125,10 +126,5 @@ def fake_ceox(attachment: Attachment) -> Iterator[_Server]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = _serve(Handler)
-    box.append(server)
-    try:
+    with _serving(Handler, box) as server:
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
