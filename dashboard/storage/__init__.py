@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 
@@ -22,5 +23,24 @@ def private_db(name: str) -> sqlite3.Connection:
     os.chmod(path, 0o600)
     conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode = WAL")
+    use_wal(conn, 10)
     return conn
+
+
+def use_wal(db: sqlite3.Connection, timeout_s: float) -> None:
+    """Switch the file to WAL once; later connections find it already so.
+
+    Switching needs the file to itself, and SQLite answers "locked" at once, without its busy handler,
+    when another connection (a background sync creating the file) is inside a transaction: retry
+    until the timeout instead of failing the page.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

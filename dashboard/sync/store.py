@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.storage import data_dir
+from dashboard.storage import data_dir, use_wal
 
 SCHEMA_VERSION = 2
 # Writers wait this long for each other (a cold sync's write phase takes well under a second).
@@ -159,7 +159,7 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection | None:
         if create or path.exists():
             raise
         return None
-    db.execute("PRAGMA journal_mode = WAL")
+    use_wal(db, BUSY_TIMEOUT_S)
     # With WAL, NORMAL cannot corrupt the file; a crash may lose the last refresh, which is re-fetched.
     db.execute("PRAGMA synchronous = NORMAL")
     if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
