@@ -126,11 +126,11 @@ if open_id is not None and open_id not in visible:
     st.query_params.pop("conversation", None)
     open_id = None
 
+st.title("Conversations")
 list_col, thread_col = st.columns([2, 3], gap="medium")
 
 # --- the list ---------------------------------------------------------------------------------------------
 with list_col:
-    st.subheader("Conversations")
     devices, inboxes = session.read("devices"), session.read("inboxes")
     query = st.text_input("Search", placeholder="contact name or phone", max_chars=200, key="conversation_search",
                           label_visibility="collapsed")

@@ -142,7 +142,7 @@ def test_reply_and_solve_through_the_ui_with_the_contact_name_shown_literally(wa
     assert_literal(watched, XSS_NAME, '[role="gridcell"]')
 
     reply = f"Sedang dikirim kak {random.randrange(10**6)}"
-    watched.get_by_role("textbox", name="Message").fill(reply)
+    watched.get_by_role("textbox", name="Reply").fill(reply)
     watched.get_by_role("button", name="Send reply").click()
     expect(watched.get_by_test_id("stChatMessageContent").get_by_text(reply)).to_be_visible(timeout=15_000)
     thread = api.conversations.messages(conversation_id)
@@ -152,8 +152,10 @@ def test_reply_and_solve_through_the_ui_with_the_contact_name_shown_literally(wa
     expect(watched.get_by_text(f"Conversation #{conversation_id} solved.")).to_be_visible(timeout=15_000)
     solved = next(c for c in api.conversations.list(status="all") if c.id == conversation_id)
     assert solved.status == "solved" and solved.solved_at is not None
-    # Solved conversations leave the Open list, and are found under Solved, ready to reopen.
-    expect(watched.get_by_role("heading", name=f"Conversation #{conversation_id}")).to_be_hidden()
+    # A solved conversation leaves the Open list but stays open, kept first and saying why; it is found
+    # under Solved, ready to reopen.
+    expect(watched.get_by_text(f"Conversation #{conversation_id} (solved) is kept first while it is open: "
+                               "it is not in this list.")).to_be_visible(timeout=15_000)
     watched.get_by_text("Solved", exact=True).click()
     expect(watched.get_by_role("heading", name=f"Conversation #{conversation_id}")).to_be_visible(timeout=15_000)
     watched.get_by_role("button", name="Reopen").click()
