@@ -13,6 +13,7 @@ import streamlit as st
 from ceox_api.models import Conversation, Message
 from dashboard import conversations as chats
 from dashboard import receiver
+from dashboard.capabilities import label as capability_label
 from dashboard.connection import Workspace
 from ui import analytics as ui
 from ui import session
@@ -246,7 +247,8 @@ with thread_col:
 
     # --- reply ----------------------------------------------------------------------------------------
     if not can_send:
-        st.caption("Replying, marking read, solving and reopening need chats.send.")
+        st.caption("Replying, marking read, solving and reopening need the "
+                   f"“{capability_label('chats.send')}” capability.")
         st.stop()
     version = st.session_state.get(REPLY_VERSION, 0)
     quotable = [m for m in messages if m.wa_message_id][-30:][::-1]

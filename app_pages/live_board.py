@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.analytics import Filters, Missing, backlog, waiting_now
+from dashboard.capabilities import label as capability_label
 from ui import analytics as ui
 from ui import conversation_links, session
 from ui.plain_text import plain
@@ -48,7 +49,8 @@ def board(filters: Filters, business: bool) -> None:
     if live.people_from:
         cards[1].metric("Agents online", f"{int((online['status'] == 'online').sum()):,}", border=True)
     else:
-        cards[1].metric("Agents online", "—", border=True, help="Reading users' status needs users.manage.")
+        cards[1].metric("Agents online", "—", border=True,
+                        help=f"Reading users' status needs the “{capability_label('users.manage')}” capability.")
 
     stale = waiting[waiting["stale"].to_numpy(bool)]
     waiting = waiting[~waiting["stale"].to_numpy(bool)]

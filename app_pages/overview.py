@@ -15,6 +15,7 @@ import streamlit as st
 from ceox_api.errors import CeoxError
 from dashboard import device_history, overview, webhooks
 from dashboard.analytics import Filters, Missing, backlog, waiting_now
+from dashboard.capabilities import label as capability_label
 from dashboard.feedback import explain_error
 from dashboard.sync import background_sync
 from ui import analytics as ui
@@ -35,7 +36,7 @@ open_count = sum(c.status == "open" for c in conversations)
 def waiting_section() -> None:
     """Who waits now and how fast first replies are today, from the analytics cache."""
     if not workspace.can("analytics.view"):
-        st.caption("Waiting and first-response figures need analytics.view.")
+        st.caption(f"Waiting and first-response figures need the “{capability_label('analytics.view')}” capability.")
         return
     now = datetime.now(UTC)  # this fragment's own run: waits grow, and cross into stale, between page runs
     cache = ui.cache_for(workspace)
@@ -147,7 +148,8 @@ except CeoxError as exc:
     cards[2].metric("Webhooks failing", "—", border=True, help=plain(explain_error(exc)))
 else:
     if failing is None:
-        cards[2].metric("Webhooks failing", "—", border=True, help="Listing webhooks needs webhooks.manage.")
+        cards[2].metric("Webhooks failing", "—", border=True,
+                        help=f"Listing webhooks needs the “{capability_label('webhooks.manage')}” capability.")
     else:
         cards[2].metric("Webhooks failing", f"{failing:,}", border=True,
                         help="Webhooks whose last attempts (tests and deliveries) all failed.")

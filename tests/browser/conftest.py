@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,3 +116,26 @@ def page(browser):
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+# What a page's visible text must never hold (issue 12): developer words, raw times, lazy plurals.
+JARGON = {
+    "an endpoint path": re.compile(r"/api/|\b(?:GET|POST|PUT|PATCH|DELETE) /"),
+    "an ISO timestamp": re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d"),
+    "a lazy plural": re.compile(r"\w\(s\)"),
+    "None": re.compile(r"\bNone\b"),
+    "a capability id": re.compile(r"\b(?:chats|users|roles|inboxes|inbox|contacts|webhooks|analytics)\.[a-z_]+\b"),
+    "an exception name": re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b|Traceback|Errno"),
+}
+ZONE_NAME = re.compile(r"\b(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/[A-Za-z_+-]+"
+                       r"|\bUTC\b|\bGMT\b")
+
+
+def assert_plain_words(page, where: str) -> None:
+    """The page's visible text (main area and sidebar) holds no jargon and names at most one timezone."""
+    wait_for_script_run(page)
+    text = page.get_by_test_id("stApp").inner_text()
+    found = {name: sorted(set(pattern.findall(text))) for name, pattern in JARGON.items()}
+    assert not any(found.values()), (where, {name: hits for name, hits in found.items() if hits})
+    zones = set(ZONE_NAME.findall(text))
+    assert len(zones) <= 1, (where, "times in more than one zone", sorted(zones))

@@ -345,7 +345,7 @@ def test_without_chats_send_the_thread_is_read_only(own_demo):
     assert_clean(at)
     assert button(at, "Solve").disabled and button(at, "Read").disabled
     assert not [b for b in at.button if b.label == "Send reply"]
-    assert any("need chats.send" in c.value for c in at.caption)
+    assert any("need the “Send messages” capability" in c.value for c in at.caption)
 
 
 def test_api_errors_show_as_sentences(own_demo, api):

@@ -12,6 +12,7 @@ import streamlit as st
 
 from ceox_api.errors import CeoxError
 from dashboard.analytics import Cycles, Labels
+from dashboard.capabilities import label as capability_label
 from dashboard.connection import Workspace
 
 
@@ -89,8 +90,8 @@ def people_caption(who: Names) -> str:
     if who.people_from == "users":
         return "Agent names and statuses from the users list."
     if who.people_from == "inbox members":
-        return ("Agent names and statuses from the members of your inboxes (the full users list needs "
-                "users.manage); others show as agent #id.")
+        return ("Agent names and statuses from the members of your inboxes (the full users list needs the "
+                f"“{capability_label('users.manage')}” capability); others show as agent #id.")
     return "Agents show as agent #id: this credential cannot read user names."
 
 
