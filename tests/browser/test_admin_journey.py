@@ -9,6 +9,7 @@ opens; a checkbox cell toggles with Space.
 
 from __future__ import annotations
 
+import csv
 import re
 import uuid
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ CELL_ID = re.compile(r"glide-cell-(\d+)-(\d+)")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 HEADER_PX, ROW_PX = 35, 35  # Streamlit's data editor: header and row heights
 DEMO_PASSWORD = "ceox-demo-2026"
+DEMO_KEY_SHOWN = re.compile(r"ceox_browser_test_demo_key")
 ADMIN_PAGES = ["Users", "Roles & capabilities", "Inboxes & members", "Audit log"]
 
 
@@ -208,19 +210,51 @@ def test_add_a_user_through_the_dialog_with_a_generated_password(page, dashboard
             api.users.delete(user.id)
 
 
-def test_tick_a_capability_in_the_role_matrix(page, dashboard_url, api):
+def test_tick_a_capability_in_the_role_matrix_and_read_it_in_the_audit_log(browser, dashboard_url, api, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
     analyst = next(r for r in api.roles.list() if r.name == "Analyst")
     assert "contacts.manage" not in analyst.capabilities
-    open_page(page, f"{dashboard_url}/roles", "Roles & capabilities")
-    grid = editor_in_form(page, "Save changes")
-    grid.toggle(grid.column("Manage contacts"), grid.row(grid.column("Role"), "Analyst"))
-    save(page, "Save changes")
-
     try:
+        open_page(page, f"{dashboard_url}/roles", "Roles & capabilities")
+        grid = editor_in_form(page, "Save changes")
+        grid.toggle(grid.column("Manage contacts"), grid.row(grid.column("Role"), "Analyst"))
+        save(page, "Save changes")
         after = next(r for r in api.roles.list() if r.id == analyst.id)
         assert set(after.capabilities) == {*analyst.capabilities, "contacts.manage"}
+
+        # The audit log says who made the change, to what, and the value before and after.
+        open_page(page, f"{dashboard_url}/audit_log", "Audit log")
+        page.get_by_role("textbox", name="Target or change").fill("Manage contacts")
+        page.get_by_role("textbox", name="Target or change").press("Enter")
+        wait_for_script_run(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Export CSV").click()
+        exported = tmp_path / "audit.csv"
+        download.value.save_as(exported)
+        with exported.open(newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        newest = [r for r in rows if r["target"] == "Analyst" and r["outcome"] == "ok"][-1]
+        assert newest["actor"].startswith("API key"), newest  # the demo is opened with its API key
+        assert not DEMO_KEY_SHOWN.search(newest["actor"])
+        assert newest["action"] == "role.update"
+        assert newest["detail"] == "Capabilities: added Manage contacts", newest["detail"]
     finally:
         api.roles.update(analyst.id, capabilities=analyst.capabilities)
+        context.close()
+
+
+def test_unticking_the_last_manage_roles_is_refused_with_the_reason(page, dashboard_url, api):
+    holders = [r for r in api.roles.list() if "roles.manage" in r.capabilities]
+    assert [r.name for r in holders] == ["Admin"]
+    open_page(page, f"{dashboard_url}/roles", "Roles & capabilities")
+    grid = editor_in_form(page, "Save changes")
+    grid.toggle(grid.column("Manage roles"), grid.row(grid.column("Role"), "Admin"))
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Nothing was saved:")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"^No role would have “Manage roles” any more"))).to_be_visible()
+    assert_no_error_shown(page)
+    assert [r.name for r in api.roles.list() if "roles.manage" in r.capabilities] == ["Admin"]
 
 
 def test_add_a_member_to_an_inbox(page, dashboard_url, api):
