@@ -82,6 +82,7 @@ USERS = [
     ("Indah Permatasari", "indah.permatasari@demo.ceox.local", 2, "offline", [2], 7.0),
 ]
 WEBHOOKS = [("http://127.0.0.1:9/ceox-hook", 30), ("http://127.0.0.1:1/crm", 12)]  # (url, age in days)
+SEEDED_DELIVERY_ERROR = "ConnectError: [Errno 111] Connection refused"  # as ceox_sandbox/webhooks.py logs it
 
 CONTACTS = 1500
 # `--seed large`: the same workspace and traffic patterns with eight times the contacts, about 20,000
@@ -261,6 +262,15 @@ def _insert_users(db: sqlite3.Connection, rng: random.Random, now: int, users_se
 def _insert_webhooks_and_media(db: sqlite3.Connection, now: int) -> None:
     db.executemany("INSERT INTO webhooks (url, events, active, created_at) VALUES (?, ?, 1, ?)",
                    [(url, json.dumps(["message.received"]), _ts(now - age * DAY)) for url, age in WEBHOOKS])
+    # Their recent deliveries, as the service logged them: each event tried three times, each refused, so
+    # the webhooks read as failing from the first look (the delivery log is the evidence).
+    ids = [row[0] for row in db.execute("SELECT id FROM webhooks ORDER BY id")]
+    db.executemany(
+        "INSERT INTO deliveries (webhook_id, url, event, conversation_id, attempt, status_code, error,"
+        " duration_ms, time) VALUES (?, ?, 'message.received', NULL, ?, NULL, ?, ?, ?)",
+        [(webhook_id, url, attempt, SEEDED_DELIVERY_ERROR, 1.2, _ts(now - hours * 3600 + offset))
+         for webhook_id, (url, _) in zip(ids, WEBHOOKS, strict=True)
+         for hours in (26, 5, 1) for attempt, offset in ((1, 0), (2, 2), (3, 12))])
     blobs = {
         "demo-image.png": _png((22, 163, 74)),
         "demo-receipt.png": _png((241, 245, 249)),

@@ -25,10 +25,15 @@ def test_demo_workspace_opens_with_its_counts(page, dashboard_url, demo_api):
     with Client(api_url, api_key=api_key, use_env=False) as client:
         conversations = client.conversations.list(status="all")
         statuses = client.wa.status()
+        deliveries = client.sandbox.deliveries()
         threads = client.conversations.fetch_threads([c.id for c in conversations])
     expect(metric(page, "Open conversations")).to_have_text(
         f"{sum(c.status == 'open' for c in conversations):,}", timeout=60_000)
     expect(metric(page, "Devices disconnected")).to_have_text(f"{sum(s.status != 'connected' for s in statuses):,}")
+    # The seeded webhooks have only ever been refused: failing from the first look, not "unknown".
+    never_delivered = {d.webhook_id for d in deliveries} - {d.webhook_id for d in deliveries if d.status_code == 200}
+    assert len(never_delivered) == 2
+    expect(metric(page, "Webhooks failing")).to_have_text(f"{len(never_delivered):,}")
 
     # Waiting now, from the background sync's cache: shown without a click once the first sync is in. Waits
     # cross into stale as time passes, so the expected split is computed again at each look.

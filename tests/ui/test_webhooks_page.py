@@ -169,6 +169,18 @@ def test_an_unreachable_webhook_is_explained_and_failing(own_demo):
     assert ":red-badge[✕ failing]" in [m.value for m in at.markdown]
 
 
+def test_the_demos_failing_webhooks_show_failing_from_the_first_look(own_demo):
+    at = page_app(own_demo)  # no event since the seed: the seeded delivery log is the evidence
+    assert_clean(at)
+    assert [m.value for m in at.markdown if "badge[" in m.value and "DEMO" not in m.value] == [
+        ":red-badge[✕ failing]"] * 2
+    assert [e.label for e in at.expander if e.label.startswith("Delivery log")] == [
+        "Delivery log (the 9 most recent attempts)"] * 2
+    log = next(d.value for d in at.dataframe if "Attempt" in d.value.columns)
+    assert log["Attempt"].tolist() == [3, 2, 1] * 3
+    assert (log["Result"] == "Nothing is listening at that address (connection refused).").all()
+
+
 def test_the_sandbox_delivery_log_is_shown_per_webhook(own_demo, api):
     api.sandbox.inbound(device_id=1, from_="+6281234500001", body="halo")
     deadline = time.monotonic() + 10
@@ -177,13 +189,14 @@ def test_the_sandbox_delivery_log_is_shown_per_webhook(own_demo, api):
         time.sleep(0.05)
     at = page_app(own_demo)
     assert_clean(at)
+    # The seed's 9 attempts and this event's first try and 3 retries.
     assert [e.label for e in at.expander if e.label.startswith("Delivery log")] == [
-        "Delivery log (the 4 most recent attempts)", "Delivery log (the 4 most recent attempts)"]
+        "Delivery log (the 13 most recent attempts)", "Delivery log (the 13 most recent attempts)"]
     log = next(d.value for d in at.dataframe if "Attempt" in d.value.columns)
-    assert log["Attempt"].tolist() == [4, 3, 2, 1]
+    assert log["Attempt"].tolist() == [4, 3, 2, 1, *[3, 2, 1] * 3]
     assert (log["Result"] == "Nothing is listening at that address (connection refused).").all()
     assert ":red-badge[✕ failing]" in [m.value for m in at.markdown]
-    assert any(t.value == "The last 4 attempts failed. Latest delivery: Nothing is listening at that address "
+    assert any(t.value == "The last 10 attempts failed. Latest delivery: Nothing is listening at that address "
                           "(connection refused)." for t in at.text)
 
 
