@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.analytics import Filters, Missing, backlog, waiting_now
 from dashboard.capabilities import label as capability_label
 from ui import analytics as ui
-from ui import conversation_links, session
+from ui import bulk_solve, conversation_links, session
 from ui.plain_text import plain
 
 REFRESH_SECONDS = 20
@@ -79,6 +79,11 @@ def board(filters: Filters, business: bool) -> None:
                                   on_select="rerun", selection_mode="single-row")
             conversation_links.open_selected(picked, ids)
             st.caption("Abandoned chats, outside the WhatsApp window: left out of the waiting figures above.")
+            if workspace.can("chats.send"):
+                bulk_solve.offer([bulk_solve.Row(int(i), str(name)) for i, name in
+                                  zip(stale["conversation_id"], table["contact"], strict=True)])
+            else:
+                st.caption(f"Solving them needs the “{capability_label('chats.send')}” capability.")
 
     left, right = st.columns(2)
     with left:
@@ -101,3 +106,11 @@ def board(filters: Filters, business: bool) -> None:
 
 
 board(view.filters, view.business)
+
+
+def solved(conversation_ids: list[int]) -> None:
+    cache.mark_changed(conversation_ids)  # the board's next refresh re-reads them
+    session.invalidate()
+
+
+bulk_solve.show(ui.duration(settings.session_gap), solved)
