@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import assert_no_exception
+from tests.browser.test_conversations_inbox import sign_in
 
 FIRST_OPEN_MS = 180_000  # the first open syncs every thread of the demo workspace
 
@@ -96,4 +97,36 @@ def test_analytics_cards_drill_down_and_csv(jakarta_page: Page, dashboard_url: s
     rows = pd.read_csv(path)
     assert len(rows) == card_cycles
     assert rows["messages_in"].sum() == messages_in
+    assert_no_exception(page)
+
+
+def test_a_drill_down_row_opens_its_conversation_in_the_same_tab_and_session(jakarta_page: Page, dashboard_url: str,
+                                                                            demo_api):
+    page = jakarta_page
+    # Signed in as a user: a new tab or session would open the demo with its API key instead.
+    email = "supervisor@demo.ceox.local"
+    sign_in(page, dashboard_url, demo_api[0], email)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Analytics", exact=True).click()
+    cycles = page.get_by_test_id("stMetric").filter(has_text="Cycles").get_by_test_id("stMetricValue")
+    expect(cycles).to_have_text(re.compile(r"^[\d,]+$"), timeout=FIRST_OPEN_MS)
+    settled(page, FIRST_OPEN_MS)
+    card(page, "First response").get_by_role("button", name="Conversations").click()
+    drill = (page.get_by_test_id("stVerticalBlock").filter(has=page.get_by_text("Conversations behind the number"))
+             .filter(has=page.get_by_test_id("stDataFrame")).last)
+    grid = drill.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible()
+    settled(page)
+    # The first row's conversation number, from the grid's accessibility table; then select that row.
+    first_row = grid.locator("tbody tr").first.locator("td")
+    expect(first_row.first).to_be_attached()
+    numbers = [t for t in first_row.all_inner_texts() if re.fullmatch(r"#\d+", t.strip())]
+    assert numbers, first_row.all_inner_texts()
+    conversation_id = int(numbers[0].strip().lstrip("#"))
+    grid.get_by_test_id("stDataFrameResizable").click(position={"x": 16, "y": 35 + 17})
+    link = page.get_by_role("link", name=re.compile(r"Open conversation #\d+$"))
+    expect(link).to_have_text(re.compile(rf"#{conversation_id}$"), timeout=30_000)
+    link.click()
+    expect(page.get_by_role("heading", name=f"Conversation #{conversation_id}")).to_be_visible(timeout=60_000)
+    assert len(page.context.pages) == 1  # the same tab
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(f"<{email}>")  # the same signed-in session
     assert_no_exception(page)

@@ -182,3 +182,32 @@ def test_reply_and_solve_through_the_ui_with_the_contact_name_shown_literally(wa
     watched.get_by_role("button", name="Send", exact=True).click()
     expect(watched.get_by_text(re.compile(r"Sent: message #\d+ in conversation #\d+"))).to_be_visible(timeout=15_000)
     assert api.conversations.messages(conversation_id)[-1].body == text
+
+
+def messages_in(page: Page) -> int:
+    value = (page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(
+        "Messages in", exact=True)).get_by_test_id("stMetricValue"))
+    expect(value).to_have_text(re.compile(r"^[\d,]+$"), timeout=180_000)  # after the first sync, if any
+    return int(value.inner_text().replace(",", ""))
+
+
+def test_an_inbound_message_reaches_the_open_thread_in_5_s_and_analytics_in_30_s_without_a_click(
+        watched, dashboard_url, api):
+    register_receiver(watched, dashboard_url)
+    phone = unique_phone()
+    first = api.sandbox.inbound(device_id=1, from_=phone, name="Wulan", body="Halo, mau tanya stok")
+    open_page(watched, dashboard_url, f"conversations?conversation={first.conversation_id}",
+              f"Conversation #{first.conversation_id}")
+    body = f"Masih ada kak? {random.randrange(10**9)}"
+    api.sandbox.inbound(device_id=1, from_=phone, name="Wulan", body=body)
+    thread = watched.locator(".st-key-thread_box")
+    expect(thread.get_by_text(body)).to_be_visible(timeout=5_000)
+
+    open_page(watched, dashboard_url, "analytics", "Analytics")
+    before = messages_in(watched)
+    expect(watched.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=60_000)
+    api.sandbox.inbound(device_id=1, from_=unique_phone(), name="Sari", body="Pagi kak, ada promo?")
+    value = (watched.get_by_test_id("stMetric").filter(has=watched.get_by_test_id("stMetricLabel").get_by_text(
+        "Messages in", exact=True)).get_by_test_id("stMetricValue"))
+    expect(value).to_have_text(f"{before + 1:,}", timeout=30_000)
+    assert_no_exception(watched)
