@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from ceox_api import Client
 from tests.browser.conftest import assert_no_exception
 from tests.browser.test_conversations_inbox import sign_in
 
@@ -129,4 +130,49 @@ def test_a_drill_down_row_opens_its_conversation_in_the_same_tab_and_session(jak
     expect(page.get_by_role("heading", name=f"Conversation #{conversation_id}")).to_be_visible(timeout=60_000)
     assert len(page.context.pages) == 1  # the same tab
     expect(page.get_by_test_id("stSidebar")).to_contain_text(f"<{email}>")  # the same signed-in session
+    assert_no_exception(page)
+
+
+LEFT = re.compile(r"([\d,]+) conversations of the period left to fetch")
+
+
+def left_to_fetch(page: Page) -> int | None:
+    """The first sync's "N conversations of the period left to fetch", or None once the period is final."""
+    progress = page.get_by_text(LEFT)
+    complete = page.get_by_text(re.compile(r"^Figures for .* are complete"))
+    expect(progress.or_(complete).first).to_be_visible(timeout=60_000)
+    if complete.count():
+        return None
+    return int(LEFT.search(progress.first.inner_text())[1].replace(",", ""))
+
+
+def test_leaving_analytics_mid_first_sync_and_coming_back_continues_where_it_was(page: Page, dashboard_url: str,
+                                                                                  demo_api):
+    api_url, api_key = demo_api
+    email = "manager@demo.ceox.local"  # a credential of its own: its cache starts empty
+    with Client(api_url, api_key=api_key, use_env=False) as api:
+        api.sandbox.set_faults(latency_ms=300)  # a slow service, so the first sync is still running when we leave
+    try:
+        sign_in(page, dashboard_url, api_url, email)
+        nav = page.get_by_test_id("stSidebarNav")
+        nav.get_by_role("link", name="Analytics", exact=True).click()
+        bar = page.get_by_role("progressbar")
+        # Leave once the first batch of the period is stored (the bar has moved) and before the end.
+        expect(bar).to_have_attribute("aria-valuenow", re.compile(r"^[1-9]\d*"), timeout=90_000)
+        at_leaving, shown_at_leaving = left_to_fetch(page), int(bar.get_attribute("aria-valuenow"))
+        assert at_leaving is not None and at_leaving > 0
+
+        nav.get_by_role("link", name="Devices", exact=True).click()
+        expect(page.get_by_role("heading", name="Devices", level=1)).to_be_visible(timeout=60_000)
+        nav.get_by_role("link", name="Analytics", exact=True).click()
+        expect(page.get_by_role("heading", name="Analytics", level=1)).to_be_visible(timeout=60_000)
+        back = left_to_fetch(page)
+        # The sync went on while the page was away (or ended), and the bar goes on from where it was.
+        assert back is None or back <= at_leaving, (at_leaving, back)
+        if back is not None:
+            assert int(bar.get_attribute("aria-valuenow")) >= shown_at_leaving
+        expect(page.get_by_test_id("stSidebar")).to_contain_text(f"<{email}>")
+    finally:
+        with Client(api_url, api_key=api_key, use_env=False) as api:
+            api.sandbox.clear_faults()
     assert_no_exception(page)

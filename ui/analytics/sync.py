@@ -86,8 +86,11 @@ def _wait_for_window(runner: BackgroundSync, workspace: Workspace, window: Windo
     """Progress of the background sync until `window` is final or the sync fails. Leaving the page
     stops only this wait: the sync goes on, and the next visit shows where it is."""
     with st.status("Fetching the conversations of the period on screen first…", expanded=True) as status:
+        # The most there were left to fetch, kept in the session: coming back mid-sync, the bar goes on from
+        # where it was instead of starting again at 0 %.
+        most_key = f"{_flag('first_sync_most', workspace)}_{window.start.isoformat()}_{window.end}"
+        most = st.session_state.get(most_key, 0)
         bar = st.progress(0.0, text="Listing conversations…")
-        most = 0
         while True:
             runner.keep_fresh(workspace.client, window)
             coverage, state = runner.coverage(window), runner.state()
@@ -107,7 +110,7 @@ def _wait_for_window(runner: BackgroundSync, workspace: Workspace, window: Windo
                     st.rerun()
                 return
             if coverage.listed is not None:
-                most = max(most, coverage.pending_in_window)
+                most = st.session_state[most_key] = max(most, coverage.pending_in_window)
                 left = coverage.pending_in_window
                 bar.progress((most - left) / most if most else 0.0,
                              text=f"{left:,} conversations of the period left to fetch · history "
