@@ -25,38 +25,36 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from ceox_api import AsyncClient, Client
-from ceox_api.models import Conversation, Message
 from dashboard.connection import Workspace
 from dashboard.sync import coverage, fetch, store
 from dashboard.sync.coverage import Coverage, Window
 from dashboard.sync.fetch import Progress
+from dashboard.sync.plan import (
+    UNORDERED,
+    Plan,
+    available_fields,
+    bump_generation,
+    counts,
+    marks,
+    merge,
+    next_batch,
+    no_window,
+    ns,
+    ordered,
+    store_batch,
+    store_plan,
+)
 from dashboard.tenants import identify_client
 
 DEFAULT_CONCURRENCY = 16
-# Threads fetched and stored as one unit: small enough that a page sees a window final soon after its
-# last thread arrives, large enough that the wait for a batch's slowest answer costs little.
-BATCH_SIZE = 200
 # A conversation whose last message is stamped later than this before the previous refresh started
 # is fetched again: this covers the one-second resolution of timestamps, a message stored a moment
 # after its timestamp, and a difference between this machine's clock and the service's.
 SAFETY_WINDOW = timedelta(minutes=2)
-
-ConversationRow = tuple[Any, ...]
-# Positions in a ConversationRow of the fields that change when the thread changes.
-_THREAD_SIGNATURE = tuple(store.CONVERSATION_COLUMNS.index(name)
-                          for name in ("last_message_at", "unread", "status", "solved_at"))
-_LAST_MESSAGE_AT = store.CONVERSATION_COLUMNS.index("last_message_at")
-_CREATED_AT = store.CONVERSATION_COLUMNS.index("created_at")
-_INSERT_CONVERSATION = (f"INSERT OR REPLACE INTO conversations ({', '.join(store.CONVERSATION_COLUMNS)})"
-                        f" VALUES ({', '.join('?' * len(store.CONVERSATION_COLUMNS))})")
-_INSERT_THREAD = (f"INSERT OR REPLACE INTO threads ({', '.join(store.THREAD_COLUMNS)})"
-                  f" VALUES ({', '.join('?' * len(store.THREAD_COLUMNS))})")
-
 
 # A failed refresh names this many of the conversations it could not fetch.
 MISSING_NAMED = 10
@@ -156,7 +154,7 @@ class Cache:
             db = store.connect(self.path, create=True)
             assert db is not None
             try:
-                return self._refresh(db, client, on_progress, concurrency, started, priority or _no_window,
+                return self._refresh(db, client, on_progress, concurrency, started, priority or no_window,
                                      stop or threading.Event())
             finally:
                 db.close()
@@ -169,7 +167,7 @@ class Cache:
             owner = store.get_meta(db, "credential")
             cached = {row[0]: row for row in db.execute(
                 f"SELECT {', '.join(store.CONVERSATION_COLUMNS)} FROM conversations")}
-            mark_seq, marked_ids = _marks(db)
+            mark_seq, marked_ids = marks(db)
             previous_available = store.read_available(db)
             previous_start = store.get_meta(db, "refresh_started_at")
             cold = store.get_meta(db, "last_synced_at") is None and not cached
@@ -179,28 +177,28 @@ class Cache:
         # Taken before the list is read: a message stored after this moment may be missing from what
         # this refresh reads, so the next refresh looks again at anything stamped after it.
         refresh_started = datetime.now(UTC)
-        recent_since = None if previous_start is None else int(previous_start) - _ns(SAFETY_WINDOW)
+        recent_since = None if previous_start is None else int(previous_start) - ns(SAFETY_WINDOW)
 
-        async def work(twin: AsyncClient) -> tuple[_Plan, fetch.Threads, bool]:
+        async def work(twin: AsyncClient) -> tuple[Plan, fetch.Threads, bool]:
             listed, present = await fetch.list_conversations(twin)
-            plan = _Plan.make(cached, listed, present, marked_ids, recent_since)
-            _store_plan(db, plan, credential, previous_available)
+            plan = Plan.make(cached, listed, present, marked_ids, recent_since)
+            store_plan(db, plan, credential, previous_available)
             total, threads, remaining = len(plan.to_fetch), fetch.Threads(), plan.to_fetch
             if on_progress is not None:
                 on_progress(0, total)
-            ordered_for: object = _UNORDERED
+            ordered_for: object = UNORDERED
             while remaining and threads.fatal is None and not stop.is_set():
                 window = priority()
                 if window != ordered_for:
-                    remaining, ordered_for = _ordered(remaining, plan.rows, window), window
-                batch, remaining = _next_batch(remaining, plan.rows, window)
+                    remaining, ordered_for = ordered(remaining, plan.rows, window), window
+                batch, remaining = next_batch(remaining, plan.rows, window)
                 done = total - len(remaining) - len(batch)
                 batch_progress = None if on_progress is None else (
                     lambda n, _, done=done: on_progress(done + n, total))
                 fetched = await fetch.fetch_threads(twin, batch, concurrency=concurrency,
                                                     on_progress=batch_progress)
-                _merge(threads, fetched)
-                _store_batch(db, plan, fetched, _available(plan, threads, previous_available))
+                merge(threads, fetched)
+                store_batch(db, plan, fetched, available_fields(plan, threads, previous_available))
             return plan, threads, bool(remaining)
 
         plan, threads, stopped = fetch.run_async(client, work)
@@ -219,8 +217,8 @@ class Cache:
             synced_at = datetime.now(UTC)
             if complete:
                 store.set_meta(db, "last_synced_at", str(store.nanoseconds(synced_at)))
-            _bump_generation(db)
-            conversations, messages = _counts(db)
+            bump_generation(db)
+            conversations, messages = counts(db)
 
         report = SyncReport(
             cold=cold, listed=len(plan.rows), new=len(plan.new), changed=len(plan.changed),
@@ -289,7 +287,7 @@ class Cache:
             with store.snapshot(db):
                 synced = store.get_meta(db, "last_synced_at")
                 generation = int(store.get_meta(db, "generation") or 0)
-                conversations, messages = _counts(db)
+                conversations, messages = counts(db)
                 available = store.read_available(db)
         finally:
             db.close()
@@ -327,155 +325,6 @@ class Cache:
 
 
 # --- planning and writing ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Plan:
-    rows: dict[int, ConversationRow]  # every listed conversation, as it will be stored
-    new: list[int]
-    changed: list[int]
-    marked: list[int]
-    recent: list[int]  # unchanged and unmarked, with a last message at or after `recent_since`
-    to_fetch: list[int]  # new, changed, marked and recent, in list order (most recent activity first)
-    row_updates: list[int]  # listed rows that changed only in fields that leave the thread as it was
-    removed: set[int]
-    present: frozenset[str]  # the optional conversation fields the list carried
-
-    @classmethod
-    def make(cls, cached: dict[int, ConversationRow], listed: list[Conversation], present: frozenset[str],
-             marked_ids: set[int], recent_since: int | None) -> _Plan:
-        rows = {c.id: _conversation_row(c) for c in listed}
-        new, changed, marked, recent, row_updates = [], [], [], [], []
-        for conversation_id, row in rows.items():
-            old = cached.get(conversation_id)
-            if old is None:
-                new.append(conversation_id)
-            elif any(row[i] != old[i] for i in _THREAD_SIGNATURE):
-                changed.append(conversation_id)
-            elif conversation_id in marked_ids:
-                marked.append(conversation_id)
-            elif _is_recent(row, recent_since):
-                recent.append(conversation_id)
-            elif row != old:
-                row_updates.append(conversation_id)
-        fetch = set(new) | set(changed) | set(marked) | set(recent)
-        to_fetch = [i for i in rows if i in fetch]
-        return cls(rows, new, changed, marked, recent, to_fetch, row_updates, set(cached) - set(rows), present)
-
-
-_UNORDERED = object()
-
-
-def _no_window() -> Window | None:
-    return None
-
-
-def _in_window(row: ConversationRow, window: Window | None) -> bool:
-    return window is not None and window.contains(row[_LAST_MESSAGE_AT], row[_CREATED_AT])
-
-
-def _ordered(ids: list[int], rows: dict[int, ConversationRow], window: Window | None) -> list[int]:
-    """Newest activity first, the window's conversations before the rest."""
-    def key(i: int) -> tuple[bool, int]:
-        last = rows[i][_LAST_MESSAGE_AT]
-        return (not _in_window(rows[i], window), -(last if last is not None else store.NULL))
-
-    return sorted(ids, key=key)
-
-
-def _next_batch(ordered: list[int], rows: dict[int, ConversationRow],
-                window: Window | None) -> tuple[list[int], list[int]]:
-    """(batch, the rest) of `_ordered` ids. While any of the window's threads is left a batch holds only
-    those, so the window is final as soon as its last batch is stored."""
-    batch = ordered[:BATCH_SIZE]
-    if _in_window(rows[batch[0]], window):
-        batch = [i for i in batch if _in_window(rows[i], window)]
-    return batch, ordered[len(batch):]
-
-
-def _store_plan(db: sqlite3.Connection, plan: _Plan, credential: str, previous_available: frozenset[str]) -> None:
-    """Before any thread: drop what the list no longer has, update rows whose thread did not change, and
-    note what is pending, so that pages can tell which periods are final while the threads arrive."""
-    with store.transaction(db):
-        store.set_meta(db, "credential", credential)
-        db.executemany("DELETE FROM conversations WHERE id = ?", ((i,) for i in plan.removed))
-        db.executemany("DELETE FROM threads WHERE conversation_id = ?", ((i,) for i in plan.removed))
-        db.executemany(_INSERT_CONVERSATION, (plan.rows[i] for i in plan.row_updates))
-        db.execute("DELETE FROM pending")
-        db.executemany("INSERT INTO pending (conversation_id, last_message_at, created_at) VALUES (?, ?, ?)",
-                       ((i, plan.rows[i][_LAST_MESSAGE_AT], plan.rows[i][_CREATED_AT]) for i in plan.to_fetch))
-        store.set_meta(db, "listed", str(len(plan.rows)))
-        store.write_available(db, _available(plan, fetch.Threads(), previous_available))
-        _bump_generation(db)
-
-
-def _store_batch(db: sqlite3.Connection, plan: _Plan, threads: fetch.Threads, available: set[str]) -> None:
-    """One batch's threads with their list rows; gone ones removed. Failed ones stay pending."""
-    fetched = sorted(threads.messages)
-    with store.transaction(db):
-        db.executemany("DELETE FROM conversations WHERE id = ?", ((i,) for i in threads.gone))
-        db.executemany("DELETE FROM threads WHERE conversation_id = ?", ((i,) for i in threads.gone))
-        db.executemany(_INSERT_CONVERSATION, (plan.rows[i] for i in fetched))
-        db.executemany(_INSERT_THREAD, (_thread_row(i, threads.messages[i]) for i in fetched))
-        db.executemany("DELETE FROM pending WHERE conversation_id = ?", ((i,) for i in fetched + sorted(threads.gone)))
-        store.write_available(db, available)
-        _bump_generation(db)
-
-
-def _merge(into: fetch.Threads, batch: fetch.Threads) -> None:
-    into.messages.update(batch.messages)
-    into.gone |= batch.gone
-    into.failed.update(batch.failed)
-    into.fatal = into.fatal or batch.fatal
-    into.present |= batch.present
-
-
-def _is_recent(row: ConversationRow, since: int | None) -> bool:
-    last = row[_LAST_MESSAGE_AT]
-    return since is not None and last is not None and last >= since
-
-
-def _ns(span: timedelta) -> int:
-    return span // timedelta(microseconds=1) * 1000
-
-
-def _conversation_row(c: Conversation) -> ConversationRow:
-    return (c.id, c.contact_id, c.contact_name, c.contact_phone, c.is_group, c.device_id, c.device_name,
-            c.inbox_id, c.status, store.nanoseconds(c.created_at), store.nanoseconds(c.solved_at),
-            store.nanoseconds(c.last_message_at), c.unread)
-
-
-def _thread_row(conversation_id: int, thread: list[Message]) -> tuple[Any, ...]:
-    # Only metadata: the body, media URL and file name never reach the file.
-    ns = store.nanoseconds
-    return store.thread_row(conversation_id, [m.id for m in thread], [m.from_me for m in thread],
-                            [ns(m.timestamp) for m in thread], [m.sender_user_id for m in thread],
-                            [m.media_type for m in thread])
-
-
-def _marks(db: sqlite3.Connection) -> tuple[int, set[int]]:
-    rows = db.execute("SELECT seq, conversation_id FROM marks").fetchall()
-    return max((seq for seq, _ in rows), default=0), {conversation_id for _, conversation_id in rows}
-
-
-def _available(plan: _Plan, threads: fetch.Threads, previous: frozenset[str]) -> set[str]:
-    """Conversation fields as the whole list shows them now; message fields as seen in any thread since
-    the cache was built (a refresh fetching a few inbound-only threads proves nothing about them)."""
-    available = set(previous)
-    if plan.rows:
-        available = (available - set(fetch.CONVERSATION_INPUTS)) | plan.present
-    return available | threads.present
-
-
-def _counts(db: sqlite3.Connection) -> tuple[int, int]:
-    return (db.execute("SELECT count(*) FROM conversations").fetchone()[0],
-            db.execute("SELECT coalesce(sum(count), 0) FROM threads").fetchone()[0])
-
-
-def _bump_generation(db: sqlite3.Connection) -> None:
-    store.set_meta(db, "generation", str(int(store.get_meta(db, "generation") or 0) + 1))
-
-
-# --- entry points --------------------------------------------------------------------------------
 
 def sync(
     source: Workspace | Client,

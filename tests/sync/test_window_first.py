@@ -14,7 +14,7 @@ from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard.analytics import AnalyticsSettings, Filters, build_cycles, headline
 from dashboard.sync import Cache, Window
-from dashboard.sync import cache as cache_module
+from dashboard.sync import plan as plan_module
 
 SETTINGS = AnalyticsSettings().resolved("UTC")
 
@@ -83,7 +83,7 @@ def test_the_windows_threads_come_first_and_its_figures_are_final_before_the_his
 
 def test_a_window_asked_for_during_a_refresh_is_fetched_next(
         sandbox: SandboxServer, admin: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(cache_module, "BATCH_SIZE", 10)
+    monkeypatch.setattr(plan_module, "BATCH_SIZE", 10)
     now = datetime.now(UTC)
     old = Window(now - timedelta(days=75), now - timedelta(days=60))  # a period a page moved to
     old_ids = active_since(admin, old.start, old.end)
