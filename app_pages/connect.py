@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from dashboard import navigation
 from dashboard.connection import PUBLIC_DEMO_ONLY, PUBLISHED_BASE_URL, ConnectError, connect, sign_in
 from dashboard.demo import running_api_url
 from ui import doctor, gate, session
@@ -34,7 +35,7 @@ def _attempt(base_url: str, action) -> None:
     else:
         session.use(chosen)
         session.invalidate()
-        st.switch_page("app_pages/overview.py")
+        st.switch_page(navigation.OVERVIEW.path)
 
 
 # With the demo open, user sign-ins go to the demo by default: its accounts exist nowhere else.
@@ -55,7 +56,7 @@ with demo_tab:
     if st.button("Open the demo workspace", type="primary", icon=":material/science:"):
         if session.open_demo() is not None:
             session.invalidate()
-            st.switch_page("app_pages/overview.py")
+            st.switch_page(navigation.OVERVIEW.path)
         st.rerun()
 
 with key_tab:

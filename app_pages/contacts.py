@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import validation
+from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from dashboard.clock import COLUMN_FORMAT
 from ui import session
@@ -20,12 +21,12 @@ zone_caption(clock)
 
 with st.expander("Add a contact", icon=":material/person_add:",
                  expanded=bool(st.session_state.get("contact_form_error"))):
-    if not workspace.can("contacts.manage"):
-        st.caption(f"Adding contacts needs the “{capability_label('contacts.manage')}” capability.")
+    if not workspace.can(Capability.CONTACTS_MANAGE):
+        st.caption(f"Adding contacts needs the “{capability_label(Capability.CONTACTS_MANAGE)}” capability.")
     with st.form("add_contact"):
         name = st.text_input("Name", max_chars=200)
         phone = st.text_input("Phone (E.164)", placeholder="+6281234567890", max_chars=32)
-        if st.form_submit_button("Add contact", disabled=not workspace.can("contacts.manage")):
+        if st.form_submit_button("Add contact", disabled=not workspace.can(Capability.CONTACTS_MANAGE)):
             problem = validation.name(name) or validation.phone(phone)
             if problem:
                 st.error(plain(problem))

@@ -13,6 +13,7 @@ import streamlit as st
 from ceox_api.models import Conversation, Message
 from dashboard import conversations as chats
 from dashboard import receiver
+from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from dashboard.connection import Workspace
 from ui import analytics as ui
@@ -31,7 +32,7 @@ LIST_HEIGHT = 500  # px: with the filters above it, ends where the reply form do
 AVATARS = {chats.Sender.CONTACT: ":material/person:", chats.Sender.AGENT: ":material/support_agent:",
            chats.Sender.DASHBOARD: ":material/dashboard:", chats.Sender.AUTOMATED: ":material/smart_toy:"}
 workspace = session.require()
-can_send = workspace.can("chats.send")
+can_send = workspace.can(Capability.CHATS_SEND)
 zone = ui.settings_for(workspace).zone
 
 
@@ -248,7 +249,7 @@ with thread_col:
     # --- reply ----------------------------------------------------------------------------------------
     if not can_send:
         st.caption("Replying, marking read, solving and reopening need the "
-                   f"“{capability_label('chats.send')}” capability.")
+                   f"“{capability_label(Capability.CHATS_SEND)}” capability.")
         st.stop()
     version = st.session_state.get(REPLY_VERSION, 0)
     quotable = [m for m in messages if m.wa_message_id][-30:][::-1]

@@ -9,6 +9,7 @@ import streamlit as st
 
 from ceox_api.errors import CeoxError
 from dashboard import audit, inboxes_plan
+from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from dashboard.editing import apply_editor_state, apply_plan, plan_changes
 from dashboard.feedback import explain_error
@@ -37,7 +38,7 @@ def inboxes_server() -> pd.DataFrame:
 def members_from(read: Callable) -> pd.DataFrame:
     """The users × inboxes matrix; without users.manage, from the inboxes' member lists instead."""
     current = read("inboxes")
-    if workspace.can("users.manage"):
+    if workspace.can(Capability.USERS_MANAGE):
         users = read("users")
         return inboxes_plan.membership_frame(users, current, inboxes_plan.memberships_from_users(users))
     lists = {inbox.id: read("inbox_members", inbox_id=inbox.id) for inbox in current}
@@ -150,9 +151,9 @@ show_report(member_table)
 if not inboxes:
     st.info("There are no inboxes yet: create one above, then choose its members here.")
 else:
-    if not workspace.can("users.manage"):
-        st.caption(f"Your role lacks “{capability_label('users.manage')}”, so the user list cannot be read: this "
-                   "shows the users "
+    if not workspace.can(Capability.USERS_MANAGE):
+        st.caption(f"Your role lacks “{capability_label(Capability.USERS_MANAGE)}”, so the user list cannot be "
+                   "read: this shows the users "
                    "who are already members of an inbox. Someone in no inbox yet can be added by an admin.")
     member_server = members_from(session.read)
     member_draft = member_table.draft()

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.analytics import Filters, Missing, backlog, waiting_now
+from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from ui import analytics as ui
 from ui import bulk_solve, conversation_links, session
@@ -50,7 +51,8 @@ def board(filters: Filters, business: bool) -> None:
         cards[1].metric("Agents online", f"{int((online['status'] == 'online').sum()):,}", border=True)
     else:
         cards[1].metric("Agents online", "—", border=True,
-                        help=f"Reading users' status needs the “{capability_label('users.manage')}” capability.")
+                        help=f"Reading users' status needs the “{capability_label(Capability.USERS_MANAGE)}” "
+                             "capability.")
 
     stale = waiting[waiting["stale"].to_numpy(bool)]
     waiting = waiting[~waiting["stale"].to_numpy(bool)]
@@ -79,11 +81,11 @@ def board(filters: Filters, business: bool) -> None:
                                   on_select="rerun", selection_mode="single-row")
             conversation_links.open_selected(picked, ids)
             st.caption("Abandoned chats, outside the WhatsApp window: left out of the waiting figures above.")
-            if workspace.can("chats.send"):
+            if workspace.can(Capability.CHATS_SEND):
                 bulk_solve.offer([bulk_solve.Row(int(i), str(name)) for i, name in
                                   zip(stale["conversation_id"], table["contact"], strict=True)])
             else:
-                st.caption(f"Solving them needs the “{capability_label('chats.send')}” capability.")
+                st.caption(f"Solving them needs the “{capability_label(Capability.CHATS_SEND)}” capability.")
 
     left, right = st.columns(2)
     with left:

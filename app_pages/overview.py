@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from ceox_api.errors import CeoxError
-from dashboard import device_history, overview, webhooks
+from dashboard import device_history, navigation, overview, webhooks
 from dashboard.analytics import Filters, Missing, backlog, waiting_now
+from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from dashboard.feedback import explain_error
 from dashboard.sync import background_sync
@@ -35,8 +36,9 @@ open_count = sum(c.status == "open" for c in conversations)
 @st.fragment(run_every="30s")
 def waiting_section() -> None:
     """Who waits now and how fast first replies are today, from the analytics cache."""
-    if not workspace.can("analytics.view"):
-        st.caption(f"Waiting and first-response figures need the “{capability_label('analytics.view')}” capability.")
+    if not workspace.can(Capability.ANALYTICS_VIEW):
+        st.caption("Waiting and first-response figures need the "
+                   f"“{capability_label(Capability.ANALYTICS_VIEW)}” capability.")
         return
     now = datetime.now(UTC)  # this fragment's own run: waits grow, and cross into stale, between page runs
     cache = ui.cache_for(workspace)
@@ -82,7 +84,7 @@ def waiting_section() -> None:
                               key=conversation_links.table_key("overview_waiting", ids),
                               on_select="rerun", selection_mode="single-row")
         conversation_links.open_selected(picked, ids)
-    st.page_link("app_pages/live_board.py", label="Live board: every wait, by inbox", icon=":material/speed:")
+    st.page_link(navigation.LIVE_BOARD.path, label="Live board: every wait, by inbox", icon=":material/speed:")
 
     st.subheader("Today")
     weekday = ui.WEEKDAY_NAMES[now.astimezone(settings.zone).weekday()]
@@ -105,7 +107,7 @@ def waiting_section() -> None:
                      delta=f"usual {weekday}: {ui.duration(frt.usual)}",
                      help=f"Human first replies of the cycles started today, against the median of the last "
                           f"{overview.WEEKS} {weekday}s' medians (business hours not applied).")
-    st.page_link("app_pages/analytics.py", label="Analytics: trends, agents, inboxes", icon=":material/monitoring:")
+    st.page_link(navigation.ANALYTICS.path, label="Analytics: trends, agents, inboxes", icon=":material/monitoring:")
     st.caption(f"Waiting and first-response figures: this dashboard's copy of the conversations, {synced}; it "
                "refreshes by itself while a page is open. Times in "
                f"{settings.zone.key}.")
@@ -113,7 +115,7 @@ def waiting_section() -> None:
 
 def webhooks_failing() -> int | None:
     """Registered webhooks whose recent attempts all failed; None when this credential cannot list them."""
-    if not workspace.can("webhooks.manage"):
+    if not workspace.can(Capability.WEBHOOKS_MANAGE):
         return None
     hooks = session.fetch("webhooks")
     try:
@@ -133,7 +135,7 @@ cards[0].metric("Open conversations", f"{open_count:,}", border=True,
                 help="Every open conversation you may see, group chats included, as the service lists it now. The "
                      "Live board's count comes from the analytics copy (as of its last sync) and leaves group chats "
                      "out unless you include them, so it can be lower.")
-cards[0].page_link("app_pages/conversations.py", label="Conversations", icon=":material/chat:")
+cards[0].page_link(navigation.CONVERSATIONS.path, label="Conversations", icon=":material/chat:")
 try:
     statuses = session.fetch("wa_status")
     disconnected = sum(not device_history.is_connected(s) for s in statuses)
@@ -141,7 +143,7 @@ try:
                     delta=f"of {len(statuses):,}", delta_color="off")
 except CeoxError as exc:
     cards[1].metric("Devices disconnected", "—", border=True, help=plain(explain_error(exc)))
-cards[1].page_link("app_pages/devices.py", label="Devices", icon=":material/smartphone:")
+cards[1].page_link(navigation.DEVICES.path, label="Devices", icon=":material/smartphone:")
 try:
     failing = webhooks_failing()
 except CeoxError as exc:
@@ -149,9 +151,9 @@ except CeoxError as exc:
 else:
     if failing is None:
         cards[2].metric("Webhooks failing", "—", border=True,
-                        help=f"Listing webhooks needs the “{capability_label('webhooks.manage')}” capability.")
+                        help=f"Listing webhooks needs the “{capability_label(Capability.WEBHOOKS_MANAGE)}” capability.")
     else:
         cards[2].metric("Webhooks failing", f"{failing:,}", border=True,
                         help="Webhooks whose last attempts (tests and deliveries) all failed.")
-        cards[2].page_link("app_pages/webhooks.py", label="Webhooks", icon=":material/webhook:")
+        cards[2].page_link(navigation.WEBHOOKS.path, label="Webhooks", icon=":material/webhook:")
 session.say_if_partial(conversations, "conversations")

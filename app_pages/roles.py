@@ -22,7 +22,7 @@ def team() -> lockout.Team:
     """Who holds what now, for the safety rails: every user when the credential may list them, else the
     signed-in user alone (who then cannot manage users, so only its own access is at stake)."""
     try:
-        users = session.fetch("users") if workspace.can("users.manage") else []
+        users = session.fetch("users") if workspace.can(capabilities.Capability.USERS_MANAGE) else []
     except CeoxError:
         users = []
     return lockout.Team.of(roles, users or ([me] if me is not None else []))

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import conversations as chats
 from dashboard import validation
+from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from ui import session
 from ui.plain_text import plain
@@ -15,8 +16,8 @@ LAST_SENT = "send_last_result"
 workspace = session.require()
 st.title("Send a message")
 st.caption("A send is never retried automatically: if it fails, your text and file stay here to send again.")
-if not workspace.can("chats.send"):
-    st.warning(f"Sending needs the “{capability_label('chats.send')}” capability.", icon=":material/block:")
+if not workspace.can(Capability.CHATS_SEND):
+    st.warning(f"Sending needs the “{capability_label(Capability.CHATS_SEND)}” capability.", icon=":material/block:")
     st.stop()
 
 last = st.session_state.pop(LAST_SENT, None)

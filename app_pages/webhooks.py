@@ -10,7 +10,7 @@ import streamlit as st
 
 from ceox_api.errors import CeoxError, NotFound, PermissionDenied
 from ceox_api.models import Delivery, Webhook
-from dashboard import receiver, validation, webhooks
+from dashboard import navigation, receiver, validation, webhooks
 from dashboard.connection import ConnectError, connect
 from dashboard.feedback import delivery_problem, explain_error
 from ui import session
@@ -252,7 +252,7 @@ st.subheader("API keys")
 if not is_sandbox:
     st.write("Keys of a real workspace are created and revoked on the CEOX web app's **API Keys** page. "
              "Create one there, then paste it on the Connect page: it is checked live before it is used.")
-    st.page_link("app_pages/connect.py", label="Connect with an API key", icon=":material/key:")
+    st.page_link(navigation.CONNECT_PAGE.path, label="Connect with an API key", icon=":material/key:")
 elif workspace.kind != "api_key":
     st.caption("Managing the sandbox's API keys needs an API-key connection.")
 else:

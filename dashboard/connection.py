@@ -23,12 +23,12 @@ from ceox_api.errors import (
     TransportError,
 )
 from ceox_api.models import Me
+from dashboard.capabilities import Capability
 from dashboard.outbound import OutboundPolicy, Unresolvable, private_targets
 from dashboard.tenants import Identity, identify
 
 PUBLISHED_BASE_URL = "https://api-wa.fantecno.net/api/v1"
-ALL_CAPABILITIES = ("chats.send", "inbox.view_all", "analytics.view", "users.manage", "roles.manage",
-                    "inboxes.manage", "contacts.manage", "webhooks.manage")
+ALL_CAPABILITIES = tuple(Capability)
 Source = Literal["demo", "browser", "server"]
 
 
@@ -76,7 +76,7 @@ class Workspace:
     def capabilities(self) -> frozenset[str]:
         return frozenset(self.me.capabilities)
 
-    def can(self, capability: str) -> bool:
+    def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
     @property

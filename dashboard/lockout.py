@@ -15,9 +15,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ceox_api.models import Role, User
+from dashboard.capabilities import Capability
 
-MANAGE_ROLES = "roles.manage"
-MANAGE_USERS = "users.manage"
+MANAGE_ROLES = Capability.ROLES_MANAGE
+MANAGE_USERS = Capability.USERS_MANAGE
 
 
 @dataclass(frozen=True)

@@ -249,5 +249,5 @@ def preview(granted: Iterable[str]) -> Preview:
         may=[(capabilities.label(c), CAPABILITY_ACTIONS[c]) for c in KNOWN_CAPABILITIES if c in held],
         may_not=[(capabilities.label(c), CAPABILITY_ACTIONS[c]) for c in KNOWN_CAPABILITIES if c not in held],
         unknown=sorted(held - set(KNOWN_CAPABILITIES)),
-        scoped="inbox.view_all" not in held,
+        scoped=capabilities.Capability.INBOX_VIEW_ALL not in held,
     )

@@ -13,7 +13,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-PAGE = "app_pages/conversations.py"
+from dashboard import navigation
+
+PAGE = navigation.CONVERSATIONS.path
 
 
 def link(conversation_id: int, where: Any = st, label: str | None = None) -> None:

@@ -15,7 +15,7 @@ import streamlit as st
 
 from ceox_api import Client, is_partial
 from ceox_api.errors import CeoxError
-from dashboard import audit
+from dashboard import audit, navigation
 from dashboard.connection import PUBLISHED_BASE_URL, ConnectError, Workspace, connect
 from dashboard.demo import demo_workspace, running_api_url
 from dashboard.feedback import explain_error
@@ -158,7 +158,7 @@ def require() -> Workspace:
     workspace = current()
     if workspace is None:
         st.info("Not connected to a workspace.")
-        st.page_link("app_pages/connect.py", label="Connect", icon=":material/key:")
+        st.page_link(navigation.CONNECT_PAGE.path, label="Connect", icon=":material/key:")
         st.stop()
     return workspace
 

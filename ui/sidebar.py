@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ceox_api.errors import CeoxError
-from dashboard import device_history
+from dashboard import device_history, navigation
 from dashboard.connection import Workspace
 from dashboard.feedback import explain_error
 from ui import session
@@ -44,7 +44,7 @@ def show(workspace: Workspace | None) -> None:
         else:
             st.error(plain(detail), icon=":material/cloud_off:")
         if st.button("Switch workspace", icon=":material/swap_horiz:", width="stretch"):
-            st.switch_page("app_pages/connect.py")
+            st.switch_page(navigation.CONNECT_PAGE.path)
         if st.button("Disconnect", icon=":material/logout:", width="stretch"):
             session.disconnect()
-            st.switch_page("app_pages/connect.py")
+            st.switch_page(navigation.CONNECT_PAGE.path)

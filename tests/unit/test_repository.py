@@ -48,3 +48,27 @@ def test_only_the_client_uses_its_private_parts():
             if PRIVATE_CLIENT.search(code):
                 offenders.append(f"{relative}:{number}: {line.strip()[:100]}")
     assert offenders == []
+
+
+NAMES = {
+    "a page by its file path (use dashboard.navigation)": (re.compile(r"[\"']app_pages/\w+\.py[\"']"),
+                                                          {"dashboard/navigation.py"}),
+    "a capability by its text (use dashboard.capabilities.Capability)": (
+        re.compile(r"[\"'](chats\.send|inbox\.view_all|analytics\.view|(users|roles|inboxes|contacts|webhooks)\.manage)"
+                   r"[\"']"), {"dashboard/capabilities.py"}),
+}
+
+
+def test_pages_and_capabilities_are_named_by_their_constants():
+    """The dashboard's code names a page and a capability in one place each."""
+    offenders = []
+    for path in tracked_files():
+        relative = path.relative_to(ROOT).as_posix()
+        ours = relative.startswith(("app_pages/", "ui/", "dashboard/")) or relative == "app.py"
+        if path.suffix != ".py" or not ours:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for what, (pattern, home) in NAMES.items():
+            if relative not in home:
+                offenders += [f"{relative}: {what}: {m.group(0)}" for m in pattern.finditer(text)]
+    assert offenders == []

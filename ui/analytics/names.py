@@ -12,6 +12,7 @@ import streamlit as st
 
 from ceox_api.errors import CeoxError
 from dashboard.analytics import Cycles, Labels
+from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from dashboard.connection import Workspace
 
@@ -83,7 +84,7 @@ def _live_names(identity: str, can_list_users: bool, _workspace: Workspace) -> N
 def names(workspace: Workspace, *, live: bool = False) -> Names:
     """Inbox and agent names (and agents' statuses): from the users list when this credential may read
     it, else from the members of the inboxes it sees. `live`: at most 15 s old, for the live board."""
-    return (_live_names if live else _names)(workspace.identity, workspace.can("users.manage"), workspace)
+    return (_live_names if live else _names)(workspace.identity, workspace.can(Capability.USERS_MANAGE), workspace)
 
 
 def people_caption(who: Names) -> str:
@@ -91,7 +92,7 @@ def people_caption(who: Names) -> str:
         return "Agent names and statuses from the users list."
     if who.people_from == "inbox members":
         return ("Agent names and statuses from the members of your inboxes (the full users list needs the "
-                f"“{capability_label('users.manage')}” capability); others show as agent #id.")
+                f"“{capability_label(Capability.USERS_MANAGE)}” capability); others show as agent #id.")
     return "Agents show as agent #id: this credential cannot read user names."
 
 
