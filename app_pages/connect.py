@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import navigation
 from dashboard.connection import PUBLIC_DEMO_ONLY, PUBLISHED_BASE_URL, ConnectError, connect, sign_in
 from dashboard.demo import running_api_url
-from ui import doctor, gate, session
+from ui import doctor, gate, reads, session
 from ui.plain_text import plain
 
 st.title("Connect")
@@ -34,7 +34,7 @@ def _attempt(base_url: str, action) -> None:
         st.rerun()
     else:
         session.use(chosen)
-        session.invalidate()
+        reads.invalidate()
         st.switch_page(navigation.OVERVIEW.path)
 
 
@@ -55,7 +55,7 @@ with demo_tab:
              "90 days. Nothing you do there reaches WhatsApp.")
     if st.button("Open the demo workspace", type="primary", icon=":material/science:"):
         if session.open_demo() is not None:
-            session.invalidate()
+            reads.invalidate()
             st.switch_page(navigation.OVERVIEW.path)
         st.rerun()
 

@@ -9,7 +9,7 @@ from dashboard import validation
 from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from dashboard.clock import COLUMN_FORMAT
-from ui import session
+from ui import reads, session
 from ui.clock import clock_for, zone_caption
 from ui.plain_text import plain
 from ui.tables import show_paged
@@ -35,13 +35,13 @@ with st.expander("Add a contact", icon=":material/person_add:",
                     "contact.create", phone.strip(),
                     lambda c: c.contacts.create(name=name.strip(), phone=phone.strip()))
                 if ok:
-                    session.invalidate()
+                    reads.invalidate()
                     st.success(f"Added contact #{contact.id}.")
                 else:
                     st.error(plain(message))
 
 query = st.text_input("Search", placeholder="name or phone", max_chars=200).strip()
-contacts = session.read("contacts", q=query)  # the server searches names and phones
+contacts = reads.CONTACTS(q=query)  # the server searches names and phones
 frame = pd.DataFrame([c.model_dump() for c in contacts], columns=["id", "name", "phone", "created_at"])
 frame["created_at"] = clock.column(frame["created_at"])
 show_paged(frame, "contacts_page", ("contact matching the search", "contacts matching the search") if query

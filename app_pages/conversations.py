@@ -17,7 +17,7 @@ from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from dashboard.connection import Workspace
 from ui import analytics as ui
-from ui import session
+from ui import reads, session
 from ui.plain_text import plain
 
 OPEN_ID = "open_conversation_id"
@@ -27,8 +27,8 @@ REPLY_VERSION = "reply_form_version"
 LOADED_MEDIA = "loaded_media"
 EVENTS_SEEN = "conversation_events_seen"
 THREAD_TAIL = 50
-THREAD_HEIGHT = 430  # px: thread, header and reply form fit a 900 px high window together
-LIST_HEIGHT = 500  # px: with the filters above it, ends where the reply form does
+THREAD_HEIGHT = 350  # px: thread, header and reply form fit a 900 px high window together
+LIST_HEIGHT = 420  # px: with the filters above it, ends where the reply form does
 AVATARS = {chats.Sender.CONTACT: ":material/person:", chats.Sender.AGENT: ":material/support_agent:",
            chats.Sender.DASHBOARD: ":material/dashboard:", chats.Sender.AUTOMATED: ":material/smart_toy:"}
 workspace = session.require()
@@ -89,7 +89,7 @@ def picked(key: str) -> None:
 def act(action: str, conversation: Conversation, call, done: str) -> None:
     ok, message, _ = session.run_write(action, f"conversation #{conversation.id}", call)
     if ok:
-        session.invalidate()
+        reads.invalidate()
         st.toast(done, icon=":material/check_circle:")
         st.rerun()
     st.error(plain(message), icon=":material/error:")
@@ -103,7 +103,7 @@ def follow_receiver() -> None:
     seen = st.session_state.setdefault(EVENTS_SEEN, stored)
     if stored != seen:
         st.session_state[EVENTS_SEEN] = stored
-        session.invalidate()
+        reads.invalidate()
         st.rerun(scope="app")
 
 
@@ -118,7 +118,7 @@ if link is not None:
     else:
         st.session_state[OPEN_ID] = linked
 
-everything = session.read("conversations", status="all")
+everything = reads.CONVERSATIONS(status="all")
 visible = {c.id: c for c in everything}
 open_id = st.session_state.get(OPEN_ID)
 if open_id is not None and open_id not in visible:
@@ -133,7 +133,7 @@ list_col, thread_col = st.columns([2, 3], gap="medium")
 
 # --- the list ---------------------------------------------------------------------------------------------
 with list_col:
-    devices, inboxes = session.read("devices"), session.read("inboxes")
+    devices, inboxes = reads.DEVICES(), reads.INBOXES()
     query = st.text_input("Search", placeholder="contact name or phone", max_chars=200, key="conversation_search",
                           label_visibility="collapsed")
     status_label = st.segmented_control("Status", list(chats.STATUS_FILTERS), default="Open",
@@ -223,7 +223,7 @@ with thread_col:
             f"{inbox_names.get(conversation.inbox_id, 'no inbox')} · {conversation.status} · "
             f"{conversation.unread:,} unread")
 
-    messages = session.read("messages", conversation_id=conversation.id)
+    messages = reads.MESSAGES(conversation_id=conversation.id)
     entries = chats.thread(messages, conversation.contact_name or conversation.contact_phone,
                            ui.names(workspace).agents, chats.sent_here(workspace.workspace_id, conversation.id), zone)
     with st.container(height=THREAD_HEIGHT, key="thread_box"):
@@ -281,7 +281,7 @@ with thread_col:
             if ok:
                 chats.remember_sent(workspace.workspace_id, conversation.id, sent.id)
                 st.session_state[REPLY_VERSION] = version + 1
-                session.invalidate()
+                reads.invalidate()
                 st.toast(f"Reply sent in conversation #{conversation.id}.", icon=":material/check_circle:")
                 st.rerun()
             st.error(f"Not sent: {plain(outcome)} Your text and file are kept: send again when ready (a send is never "

@@ -12,7 +12,7 @@ from pandas.io.formats.style import Styler
 from ceox_api.errors import CeoxError
 from dashboard import device_history
 from dashboard.feedback import explain_error
-from ui import session
+from ui import reads, session
 from ui.clock import clock_for, zone_caption
 from ui.plain_text import plain
 from ui.tables import table_height
@@ -84,7 +84,7 @@ def live() -> None:
         # Read afresh on every refresh (not through the 30 s cache): this page exists to show the live state.
         with workspace.client() as client:
             statuses = client.wa.status()
-        devices, inboxes = session.fetch("devices"), session.fetch("inboxes")
+        devices, inboxes = reads.DEVICES.fetch(), reads.INBOXES.fetch()
     except CeoxError as exc:
         st.error(plain(explain_error(exc)), icon=":material/error:")
         return

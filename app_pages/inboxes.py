@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +15,7 @@ from dashboard.capabilities import label as capability_label
 from dashboard.editing import apply_editor_state, apply_plan, plan_changes
 from dashboard.feedback import explain_error
 from dashboard.inboxes_plan import UNASSIGNED, CellChange, inbox_column
-from ui import session
+from ui import reads, session
 from ui.table_editing import (
     TableState,
     apply_changes,
@@ -26,28 +27,32 @@ from ui.table_editing import (
 )
 
 workspace = session.require()
-inboxes, devices = session.read("inboxes"), session.read("devices")
+inboxes, devices = reads.INBOXES(), reads.DEVICES()
 inbox_table, member_table = TableState("inboxes"), TableState("inbox_members")
 device_table = TableState("inbox_devices")
 
 
 def inboxes_server() -> pd.DataFrame:
-    return inboxes_plan.inboxes_frame(session.fetch("inboxes"), session.fetch("devices"))
+    return inboxes_plan.inboxes_frame(reads.INBOXES.fetch(), reads.DEVICES.fetch())
 
 
-def members_from(read: Callable) -> pd.DataFrame:
-    """The users × inboxes matrix; without users.manage, from the inboxes' member lists instead."""
-    current = read("inboxes")
+def members_from(fresh: bool) -> pd.DataFrame:
+    """The users × inboxes matrix; without users.manage, from the inboxes' member lists instead. `fresh`:
+    raise a failure (to the save that asked) rather than stop the page with a message."""
+    def read(what: reads.Read[Any], **params: Any) -> Any:
+        return what.fetch(**params) if fresh else what(**params)
+
+    current = read(reads.INBOXES)
     if workspace.can(Capability.USERS_MANAGE):
-        users = read("users")
+        users = read(reads.USERS)
         return inboxes_plan.membership_frame(users, current, inboxes_plan.memberships_from_users(users))
-    lists = {inbox.id: read("inbox_members", inbox_id=inbox.id) for inbox in current}
+    lists = {inbox.id: read(reads.INBOX_MEMBERS, inbox_id=inbox.id) for inbox in current}
     users = {user.id: user for members in lists.values() for user in members}.values()
     return inboxes_plan.membership_frame(users, current, {i: [u.id for u in m] for i, m in lists.items()})
 
 
 def devices_server() -> pd.DataFrame:
-    return inboxes_plan.devices_frame(session.fetch("devices"), session.fetch("inboxes"))
+    return inboxes_plan.devices_frame(reads.DEVICES.fetch(), reads.INBOXES.fetch())
 
 
 def apply_cells(table: TableState, changes: list[CellChange], reload: Callable[[], pd.DataFrame],
@@ -61,7 +66,7 @@ def apply_cells(table: TableState, changes: list[CellChange], reload: Callable[[
     for outcome in outcomes:
         session.audit_record(outcome.change.action, outcome.change.label, "ok" if outcome.ok else outcome.message,
                              outcome.change.detail)
-    session.invalidate()
+    reads.invalidate()
     try:
         fresh = reload()
     except CeoxError:
@@ -155,7 +160,7 @@ else:
         st.caption(f"Your role lacks “{capability_label(Capability.USERS_MANAGE)}”, so the user list cannot be "
                    "read: this shows the users "
                    "who are already members of an inbox. Someone in no inbox yet can be added by an admin.")
-    member_server = members_from(session.read)
+    member_server = members_from(fresh=False)
     member_draft = member_table.draft()
     if member_draft is not None:
         kept_draft_notice(member_table)
@@ -179,7 +184,7 @@ else:
         if not changes:
             st.info("Nothing to save: no box was ticked or unticked.")
         else:
-            apply_cells(member_table, changes, lambda: members_from(session.fetch), member_server)
+            apply_cells(member_table, changes, lambda: members_from(fresh=True), member_server)
             st.rerun()
 
 # --- devices ----------------------------------------------------------------------------------------

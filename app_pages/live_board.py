@@ -12,7 +12,7 @@ from dashboard.analytics import Filters, Missing, backlog, waiting_now
 from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
 from ui import analytics as ui
-from ui import bulk_solve, conversation_links, session
+from ui import bulk_solve, conversation_links, reads, session
 from ui.plain_text import plain
 
 REFRESH_SECONDS = 20
@@ -112,7 +112,7 @@ board(view.filters, view.business)
 
 def solved(conversation_ids: list[int]) -> None:
     cache.mark_changed(conversation_ids)  # the board's next refresh re-reads them
-    session.invalidate()
+    reads.invalidate()
 
 
 bulk_solve.show(ui.duration(settings.session_gap), solved)

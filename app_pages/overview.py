@@ -20,7 +20,7 @@ from dashboard.capabilities import label as capability_label
 from dashboard.feedback import explain_error
 from dashboard.sync import background_sync
 from ui import analytics as ui
-from ui import conversation_links, session
+from ui import conversation_links, reads, session
 from ui.plain_text import plain
 
 workspace = session.require()
@@ -29,7 +29,7 @@ if workspace.demo:
     st.info("This is the seeded **demo workspace** on the local sandbox: change anything, nothing is real. "
             "Connect your own workspace on the Connect page.", icon=":material/science:")
 settings = ui.settings_for(workspace)
-conversations = session.read("conversations", status="all")
+conversations = reads.CONVERSATIONS(status="all")
 open_count = sum(c.status == "open" for c in conversations)
 
 
@@ -117,9 +117,9 @@ def webhooks_failing() -> int | None:
     """Registered webhooks whose recent attempts all failed; None when this credential cannot list them."""
     if not workspace.can(Capability.WEBHOOKS_MANAGE):
         return None
-    hooks = session.fetch("webhooks")
+    hooks = reads.WEBHOOKS.fetch()
     try:
-        deliveries = session.fetch("deliveries")  # the sandbox's delivery log; a real service has none
+        deliveries = reads.DELIVERIES.fetch()  # the sandbox's delivery log; a real service has none
     except CeoxError:
         deliveries = []
     return sum(webhooks.health(webhooks.attempts_from_tests(webhooks.recent_tests(workspace.workspace_id, hook.id))
@@ -137,7 +137,7 @@ cards[0].metric("Open conversations", f"{open_count:,}", border=True,
                      "out unless you include them, so it can be lower.")
 cards[0].page_link(navigation.CONVERSATIONS.path, label="Conversations", icon=":material/chat:")
 try:
-    statuses = session.fetch("wa_status")
+    statuses = reads.DEVICE_STATUSES.fetch()
     disconnected = sum(not device_history.is_connected(s) for s in statuses)
     cards[1].metric("Devices disconnected", f"{disconnected:,}", border=True,
                     delta=f"of {len(statuses):,}", delta_color="off")

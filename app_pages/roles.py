@@ -8,11 +8,11 @@ import streamlit as st
 from ceox_api.errors import CeoxError
 from dashboard import capabilities, lockout, roles_matrix
 from dashboard.editing import apply_editor_state, normalise
-from ui import session
+from ui import reads, session
 from ui.table_editing import TableState, apply_changes, changes_text, confirm_or_cancel, show_report, submit
 
 workspace = session.require()
-roles = session.read("roles")
+roles = reads.ROLES()
 matrix = roles_matrix.Matrix.of(roles)
 table = TableState("roles")
 me = workspace.me.user
@@ -22,14 +22,14 @@ def team() -> lockout.Team:
     """Who holds what now, for the safety rails: every user when the credential may list them, else the
     signed-in user alone (who then cannot manage users, so only its own access is at stake)."""
     try:
-        users = session.fetch("users") if workspace.can(capabilities.Capability.USERS_MANAGE) else []
+        users = reads.USERS.fetch() if workspace.can(capabilities.Capability.USERS_MANAGE) else []
     except CeoxError:
         users = []
     return lockout.Team.of(roles, users or ([me] if me is not None else []))
 
 
 def server_frame() -> pd.DataFrame:
-    return roles_matrix.roles_frame(session.read("roles"), matrix)
+    return roles_matrix.roles_frame(reads.ROLES(), matrix)
 
 
 def save(changes) -> None:

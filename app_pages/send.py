@@ -8,7 +8,7 @@ from dashboard import conversations as chats
 from dashboard import validation
 from dashboard.capabilities import Capability
 from dashboard.capabilities import label as capability_label
-from ui import session
+from ui import reads, session
 from ui.plain_text import plain
 
 SEND_VERSION = "send_form_version"
@@ -25,12 +25,12 @@ if last:
     st.success(f"Sent: message #{last['message_id']} in conversation #{last['conversation_id']}.",
                icon=":material/check_circle:")
 
-devices = session.read("devices")
+devices = reads.DEVICES()
 mode = st.radio("Recipient", ["A new number", "An existing contact"], horizontal=True, key="send_recipient_mode")
 contact_name = ""
 if mode == "An existing contact":
     search = st.text_input("Find a contact", placeholder="name or phone", max_chars=200, key="send_contact_search")
-    found = session.read("contacts", q=search.strip())[:100]
+    found = reads.CONTACTS(q=search.strip())[:100]
     contact = st.selectbox("Contact", found, index=None, placeholder="Choose a contact", key="send_contact",
                            format_func=lambda c: f"{c.name or 'No name'} · {c.phone}")
     to = contact.phone if contact else ""
@@ -71,7 +71,7 @@ if submitted:
         if ok:
             st.session_state[SEND_VERSION] = version + 1
             st.session_state[LAST_SENT] = {"message_id": result.message.id, "conversation_id": result.conversation_id}
-            session.invalidate()
+            reads.invalidate()
             st.rerun()
         st.error(f"Not sent: {plain(message)} Your text and file are kept: send again when ready.",
                  icon=":material/error:")

@@ -8,13 +8,13 @@ import streamlit as st
 
 from dashboard import audit, capabilities, lockout, users_import, users_table, validation
 from dashboard.editing import apply_editor_state, plan_changes
-from ui import session
+from ui import reads, session
 from ui.plain_text import plain
 from ui.table_editing import TableState, apply_changes, changes_text, confirm_or_cancel, show_report, submit
 from ui.tables import table_height
 
 workspace = session.require()
-users, roles, inboxes = session.read("users"), session.read("roles"), session.read("inboxes")
+users, roles, inboxes = reads.USERS(), reads.ROLES(), reads.INBOXES()
 role_names = [r.name for r in roles]
 inbox_names = [i.name for i in inboxes]
 table = TableState("users")
@@ -23,7 +23,7 @@ ADD_OPEN, ADDED = "add_user_open", "add_user_created"
 
 
 def server_frame() -> pd.DataFrame:
-    return users_table.users_frame(session.fetch("users"), session.fetch("roles"), session.fetch("inboxes"))
+    return users_table.users_frame(reads.USERS.fetch(), reads.ROLES.fetch(), reads.INBOXES.fetch())
 
 
 def execute(client, change):
@@ -147,7 +147,7 @@ def add_user() -> None:
     if not ok:
         st.error(plain(message), icon=":material/error:")
         return
-    session.invalidate()
+    reads.invalidate()
     st.session_state[ADDED] = {"email": fields["email"], "password": password if generated else None}
     st.rerun()
 

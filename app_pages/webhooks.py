@@ -13,7 +13,7 @@ from ceox_api.models import Delivery, Webhook
 from dashboard import navigation, receiver, validation, webhooks
 from dashboard.connection import ConnectError, connect
 from dashboard.feedback import delivery_problem, explain_error
-from ui import session
+from ui import reads, session
 from ui.clock import clock_for, zone_caption
 from ui.plain_text import plain
 from ui.tables import table_height
@@ -54,7 +54,7 @@ def sandbox_deliveries() -> tuple[bool, list[Delivery], str | None]:
     if st.session_state.get(NOT_SANDBOX) == workspace.identity:
         return False, [], None
     try:
-        return True, session.fetch("deliveries"), None
+        return True, reads.DELIVERIES.fetch(), None
     except NotFound:
         st.session_state[NOT_SANDBOX] = workspace.identity
         return False, [], None
@@ -70,14 +70,14 @@ def create_webhook(url: str, audit_target: str) -> Webhook | None:
     if not ok:
         st.error(plain(message), icon=":material/error:")
         return None
-    session.invalidate()
+    reads.invalidate()
     st.toast(f"Webhook #{hook.id} registered.", icon=":material/check_circle:")
     return hook
 
 
 st.title("Webhooks & API keys")
 zone_caption(clock)
-hooks: list[Webhook] = session.read("webhooks")
+hooks: list[Webhook] = reads.WEBHOOKS()
 is_sandbox, deliveries, deliveries_problem = sandbox_deliveries()
 
 # --- the built-in receiver ----------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def visible_conversations() -> frozenset[int] | None:
     if workspace.kind == "api_key":
         return None
     try:
-        return frozenset(c.id for c in session.fetch("conversations", status="all"))
+        return frozenset(c.id for c in reads.CONVERSATIONS.fetch(status="all"))
     except CeoxError:
         return frozenset()
 
@@ -198,7 +198,7 @@ for hook in hooks:
                                    columns=["Time", "Attempt", "Event", "Conversation", "Result", "Took"])
                 st.dataframe(log, hide_index=True, width="stretch", height=table_height(len(log)))
 if is_sandbox and not deliveries_problem and st.button("Refresh the delivery log", icon=":material/refresh:"):
-    session.invalidate()
+    reads.invalidate()
     st.rerun()
 
 
@@ -217,7 +217,7 @@ def confirm_delete() -> None:
         ok, message, _ = session.run_write("webhook.delete", masked(hook.url, secret),
                                            lambda c: c.webhooks.delete(hook.id))
         if ok:
-            session.invalidate()
+            reads.invalidate()
             st.toast(f"Webhook #{hook.id} deleted.", icon=":material/delete:")
         else:
             st.session_state["webhook_delete_error"] = message
@@ -257,7 +257,7 @@ elif workspace.kind != "api_key":
     st.caption("Managing the sandbox's API keys needs an API-key connection.")
 else:
     try:
-        keys = session.fetch("api_keys")
+        keys = reads.API_KEYS.fetch()
     except CeoxError as exc:
         st.error(plain(explain_error(exc)), icon=":material/error:")
         keys = []
@@ -280,7 +280,7 @@ else:
             else:
                 st.session_state.pop(NEW_KEY)
                 session.use(switched)
-                session.invalidate()
+                reads.invalidate()
                 st.rerun()
         if forget_col.button("Done, hide the key"):
             st.session_state.pop(NEW_KEY)
@@ -298,7 +298,7 @@ else:
                                                           lambda c: c.sandbox.create_api_key(key_name.strip()))
                 if ok:
                     st.session_state[NEW_KEY] = {"id": created.id, "key": created.key.get_secret_value()}
-                    session.invalidate()
+                    reads.invalidate()
                     st.rerun()
                 st.error(plain(message))
     with revoke_col:
@@ -312,7 +312,7 @@ else:
             ok, message, _ = session.run_write("api_key.revoke", f"#{choice.id}",
                                                lambda c: c.sandbox.revoke_api_key(choice.id))
             if ok:
-                session.invalidate()
+                reads.invalidate()
                 st.toast(f"Key #{choice.id} revoked.", icon=":material/key_off:")
                 st.rerun()
             st.error(plain(message))

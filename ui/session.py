@@ -13,34 +13,17 @@ from typing import Any
 
 import streamlit as st
 
-from ceox_api import Client, is_partial
+from ceox_api import Client
 from ceox_api.errors import CeoxError
 from dashboard import audit, navigation
 from dashboard.connection import PUBLISHED_BASE_URL, ConnectError, Workspace, connect
 from dashboard.demo import demo_workspace, running_api_url
 from dashboard.feedback import explain_error
 from dashboard.gate import is_loopback
-from ui.plain_text import plain
 
 WORKSPACE = "workspace"
 CONNECT_ERROR = "connect_error"
 MANUALLY_DISCONNECTED = "manually_disconnected"
-
-READS: dict[str, Callable[[Client], Any]] = {
-    "users": lambda c: c.users.list(),
-    "roles": lambda c: c.roles.list(),
-    "inboxes": lambda c: c.inboxes.list(),
-    "devices": lambda c: c.devices.list(),
-    "wa_status": lambda c: c.wa.status(),
-    "inbox_members": lambda c, inbox_id: c.inboxes.members(inbox_id),
-    "contacts": lambda c, q="": c.contacts.list(q=q or None),
-    "conversations": lambda c, status="open": c.conversations.list(status=status),
-    "messages": lambda c, conversation_id: c.conversations.messages(conversation_id),
-    "webhooks": lambda c: c.webhooks.list(),
-    "deliveries": lambda c: c.sandbox.deliveries(),
-    "api_keys": lambda c: c.sandbox.list_api_keys(),
-}
-
 
 @st.cache_resource(show_spinner="Starting the demo workspace…")
 def _demo_sandbox():
@@ -163,51 +146,14 @@ def require() -> Workspace:
     return workspace
 
 
-@st.cache_data(ttl=30, show_spinner=False, max_entries=200)
-def _cached_read(identity: str, name: str, params: tuple, _workspace: Workspace) -> Any:
-    with _workspace.client() as client:
-        return READS[name](client, **dict(params))
-
-
-def fetch(name: str, **params: Any) -> Any:
-    """A cached read for this session's credential; raises CeoxError."""
-    workspace = require()
-    return _cached_read(workspace.identity, name, tuple(sorted(params.items())), workspace)
-
-
-# What a partial list holds, for "Showing the first 50 of 2,495 …".
-_LIST_NOUNS = {"wa_status": "device statuses", "inbox_members": "members", "messages": "messages of this thread",
-               "deliveries": "webhook deliveries", "api_keys": "API keys"}
-
-
-def say_if_partial(listed: object, what: str) -> None:
-    """A list the service gave only in part says so, rather than passing for the whole."""
-    if is_partial(listed):
-        st.warning(f"Showing the first {listed.shown_of} {what}: the service holds more than the dashboard "
-                   "could read, so counts and totals here are incomplete.", icon=":material/warning:")
-
-
-def read(name: str, **params: Any) -> Any:
-    """`fetch`, but on failure a clear message and the page stops; a partial list says so."""
-    try:
-        result = fetch(name, **params)
-    except CeoxError as exc:
-        st.error(plain(explain_error(exc)), icon=":material/error:")
-        st.stop()
-    say_if_partial(result, _LIST_NOUNS.get(name, name))
-    return result
-
-
-def invalidate() -> None:
-    _cached_read.clear()
-
-
 def key_name(workspace: Workspace) -> str | None:
     """The name of the API key in use, where the service lists keys (the sandbox), for the audit log."""
     if workspace.kind != "api_key":
         return None
+    from ui import reads  # (reads asks this module for the session's workspace)
+
     try:
-        keys = fetch("api_keys")
+        keys = reads.API_KEYS.fetch()
     except CeoxError:
         return None  # a real service lists no keys: the log names the key by its last characters
     names = [k.name for k in keys if k.key_prefix and workspace.secret.startswith(k.key_prefix) and not k.revoked_at]

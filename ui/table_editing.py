@@ -18,7 +18,7 @@ from ceox_api.errors import CeoxError
 from dashboard.editing import Change, Outcome, apply_plan, draft_after, expected_after
 from dashboard.feedback import explain_error
 from dashboard.lockout import Verdict
-from ui import session
+from ui import reads, session
 from ui.plain_text import plain
 
 # What a change did, for the audit log: (the change, the row as it was before, or None) → "Role: A → B".
@@ -84,7 +84,7 @@ def apply_changes(table: TableState, changes: list[Change], execute: Callable[[C
         change = outcome.change
         session.audit_record(f"{action}.{change.kind}", change.label, "ok" if outcome.ok else outcome.message,
                              describe(change, earlier.get(change.id) if change.id is not None else None))
-    session.invalidate()
+    reads.invalidate()
     try:
         fresh = reload()
     except CeoxError:
