@@ -156,4 +156,4 @@ else:
         cards[2].metric("Webhooks failing", f"{failing:,}", border=True,
                         help="Webhooks whose last attempts (tests and deliveries) all failed.")
         cards[2].page_link(navigation.WEBHOOKS.path, label="Webhooks", icon=":material/webhook:")
-session.say_if_partial(conversations, "conversations")
+reads.say_if_partial(conversations, "conversations")

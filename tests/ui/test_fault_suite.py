@@ -161,8 +161,8 @@ def test_service_stopped_mid_session_then_back(tmp_path):
         at.session_state["users_editor_0"] = edits
         server.stop()
 
-        from ui import session
-        session.invalidate()  # (the 30 s read cache would hide the outage; a new read is what matters)
+        from ui import reads
+        reads.invalidate()  # (the 30 s read cache would hide the outage; a new read is what matters)
         at.run()
         assert_clean(at)
         assert any("unreachable" in e.value for e in at.error), [e.value for e in at.error]
