@@ -3,8 +3,6 @@ and delivery log, received events live, and (on the sandbox) API keys."""
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +11,7 @@ from ceox_api.models import Delivery, Webhook
 from dashboard import navigation, receiver, validation, webhooks
 from dashboard.connection import ConnectError, connect
 from dashboard.feedback import delivery_problem, explain_error
-from ui import reads, session
+from ui import reads, session, settings
 from ui.clock import clock_for, zone_caption
 from ui.plain_text import plain
 from ui.tables import table_height
@@ -28,13 +26,7 @@ clock = clock_for(workspace)
 
 def configured_public_url() -> str:
     """The dashboard's public address when the operator set one (behind a proxy, or for a remote CEOX)."""
-    value = os.environ.get("CEOX_PUBLIC_URL", "").strip()
-    if not value:
-        try:
-            value = str(st.secrets.get("ceox", {}).get("public_url", "")).strip()
-        except Exception:  # noqa: BLE001 (no secrets file is the normal case)
-            value = ""
-    return value.rstrip("/")
+    return settings.text("public_url", "CEOX_PUBLIC_URL").rstrip("/")
 
 
 def dashboard_address() -> str:

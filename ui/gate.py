@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping
-from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
@@ -19,7 +17,7 @@ from streamlit.errors import StreamlitAuthError
 from dashboard import gate
 from dashboard.connection import PUBLISHED_BASE_URL
 from dashboard.demo import running_api_url
-from ui import session
+from ui import session, settings
 
 PASSED = "gate_passed"
 PASSWORD_FIELD = "gate_password"  # noqa: S105 (a widget key; emptied as soon as the password is checked)
@@ -28,19 +26,9 @@ MESSAGE = "gate_message"
 _LOG = logging.getLogger(__name__)
 
 
-def _section(name: str) -> dict[str, Any] | None:
-    try:
-        section = st.secrets.get(name)
-    except Exception:  # noqa: BLE001 (no secrets file is the normal case)
-        return None
-    if not isinstance(section, Mapping):
-        return None
-    return section.to_dict() if hasattr(section, "to_dict") else dict(section)
-
-
 def current() -> gate.Gate:
     return gate.decide(st.get_option("server.address"), server_credential=session.configured_credentials() is not None,
-                       auth=_section("auth"), gate=_section("gate"))
+                       auth=settings.section("auth"), gate=settings.section("gate"))
 
 
 @st.cache_resource(show_spinner=False)

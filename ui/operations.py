@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import os
 
-import streamlit as st
 from starlette.routing import Route
 
 from dashboard import health, logs
 from dashboard.storage import database
+from ui import settings
 from ui.session import configured_credentials
 
 
 def configure() -> None:
     """`[ceox] database_url` from secrets.toml (CEOX_DATABASE_URL wins) and `CEOX_LOG_FORMAT`."""
-    try:
-        url = str(st.secrets.get("ceox", {}).get("database_url", ""))
-    except Exception:  # noqa: BLE001 (no secrets file is the normal case)
-        url = ""
-    database.configure(url)
+    database.configure(settings.text("database_url"))  # (CEOX_DATABASE_URL, read by database, wins)
     logs.configure(os.environ.get(logs.FORMAT_ENV))
 
 

@@ -6,7 +6,6 @@ credential identity (a hash), so two people never share cached data, and cleared
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -20,6 +19,7 @@ from dashboard.connection import PUBLISHED_BASE_URL, ConnectError, Workspace, co
 from dashboard.demo import demo_workspace, running_api_url
 from dashboard.feedback import explain_error
 from dashboard.gate import is_loopback
+from ui import settings
 
 WORKSPACE = "workspace"
 CONNECT_ERROR = "connect_error"
@@ -32,27 +32,9 @@ def _demo_sandbox():
 
 def configured_credentials() -> tuple[str, str] | None:
     """(base URL, API key) set by the operator: environment variables, else `.streamlit/secrets.toml`."""
-    key = os.environ.get("CEOX_API_KEY", "").strip()
-    base_url = os.environ.get("CEOX_BASE_URL", "").strip()
-    if not key:
-        try:
-            section = st.secrets.get("ceox", {})
-            key, base_url = str(section.get("api_key", "")).strip(), str(section.get("base_url", base_url))
-        except Exception:  # noqa: BLE001 (no secrets file is the normal case)
-            key = ""
+    key = settings.text("api_key", "CEOX_API_KEY")
+    base_url = settings.text("base_url", "CEOX_BASE_URL")
     return (base_url or PUBLISHED_BASE_URL, key) if key else None
-
-
-def _secrets_section(name: str) -> dict:
-    try:
-        section = st.secrets.get(name, {})
-        return dict(section) if hasattr(section, "get") else {}
-    except Exception:  # noqa: BLE001 (no secrets file is the normal case)
-        return {}
-
-
-def _flag(value: object) -> bool:
-    return value is True or str(value).strip().lower() in ("1", "true", "yes")
 
 
 # Headers a reverse proxy adds: a request that carries one came from elsewhere, whatever the socket says.
@@ -64,7 +46,7 @@ def served_locally() -> bool:
     proxy serves it to others, and this request itself from this machine (Streamlit names no address
     for a loopback connection, and its server takes a same-host proxy's client address as the
     connection's) without proxy headers."""
-    if not is_loopback(st.get_option("server.address")) or _flag(_secrets_section("gate").get("require")):
+    if not is_loopback(st.get_option("server.address")) or settings.flag("require", section_name="gate"):
         return False
     if isinstance(st.context.ip_address, str):
         return False
@@ -89,8 +71,7 @@ def typed_address_rules(base_url: str) -> dict[str, bool]:
 def private_targets_allowed() -> bool:
     """Any loopback or private address may be contacted: the operator says so, or only this machine
     opens the dashboard (whoever uses it could reach those addresses anyway)."""
-    operator = _flag(os.environ.get("CEOX_ALLOW_PRIVATE_TARGETS", "")) or _flag(
-        _secrets_section("ceox").get("allow_private_targets"))
+    operator = settings.flag("allow_private_targets", "CEOX_ALLOW_PRIVATE_TARGETS")
     return operator or served_locally()
 
 
