@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
@@ -22,17 +23,20 @@ def private_data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("CEOX_BASE_URL", raising=False)
 
 
-def open_app(sandbox: SandboxServer, page: str | None = None, **credential) -> AppTest:
-    """app.py connected to `sandbox` (with its API key, or `token=`), optionally switched to `page`."""
+def open_app(sandbox: SandboxServer, page: str | None = None, *, run: bool = True, **credential) -> AppTest:
+    """app.py connected to `sandbox` (with its API key, or `token=`), set on `page` before its first run
+    (so the Overview, which counts every message, runs only when it is the page asked for), and run
+    unless `run` is False. Cached reads start empty: tests change data between openings.
+
+    The one way UI tests open the app; modules name their page with `functools.partial`."""
+    st.cache_data.clear()
     at = AppTest.from_file(str(APP), default_timeout=60)
     credential = credential or {"api_key": sandbox.api_key}
     # As open_demo on a dashboard served to this machine only: private targets allowed.
     at.session_state["workspace"] = connect(sandbox.api_url, source="demo", allow_private=True, **credential)
-    at.run()
     if page:
         at.switch_page(page)
-        at.run()
-    return at
+    return at.run() if run else at
 
 
 def assert_clean(at: AppTest) -> None:

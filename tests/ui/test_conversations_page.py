@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from functools import partial
 from urllib.parse import urljoin
 
 import httpx
@@ -17,9 +18,9 @@ from streamlit.testing.v1 import AppTest
 
 from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
-from dashboard.connection import connect, sign_in
+from dashboard.connection import sign_in
 from tests.conftest import FAST_RETRIES
-from tests.ui.conftest import APP, as_read, assert_clean, markdown_texts
+from tests.ui.conftest import APP, as_read, assert_clean, markdown_texts, open_app
 
 PAGE = "app_pages/conversations.py"
 XSS_NAME = "<img src=x onerror=alert(1)> **bold** [link](http://x)"
@@ -43,13 +44,7 @@ def new_phone() -> str:
     return f"+62877{next(_phones):08d}"
 
 
-def page_app(sandbox: SandboxServer, run: bool = True) -> AppTest:
-    """The app on this page, connected to `sandbox`; cached reads start empty, as this module changes data."""
-    st.cache_data.clear()
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = connect(sandbox.api_url, api_key=sandbox.api_key, source="demo")
-    at.switch_page(PAGE)
-    return at.run() if run else at
+page_app = partial(open_app, page=PAGE)
 
 
 def assert_plain(at: AppTest, text: str) -> None:

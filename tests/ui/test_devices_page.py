@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,17 +12,12 @@ from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard import device_history
 from dashboard.connection import connect
-from tests.ui.conftest import APP, assert_clean
+from tests.ui.conftest import assert_clean, open_app
 
 PAGE = "app_pages/devices.py"
 
 
-def page_app(sandbox) -> AppTest:
-    """The app connected to `sandbox`, set on this page before its first run (the Overview never runs)."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = connect(sandbox.api_url, api_key=sandbox.api_key, source="demo")
-    at.switch_page(PAGE)
-    return at
+page_app = partial(open_app, page=PAGE, run=False)  # set on this page before its first run
 
 
 @pytest.fixture

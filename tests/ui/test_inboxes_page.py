@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard import audit
-from dashboard.connection import connect
 from dashboard.inboxes_plan import UNASSIGNED, inbox_column
-from tests.ui.conftest import APP, assert_clean
+from tests.ui.conftest import assert_clean, open_app
 
 PAGE = "app_pages/inboxes.py"
 INBOX_EDITOR, MEMBER_EDITOR, DEVICE_EDITOR = "inboxes_editor_0", "inbox_members_editor_0", "inbox_devices_editor_0"
@@ -40,18 +40,8 @@ def own_demo():
         yield server
 
 
-def page_app(sandbox, **credential) -> AppTest:
-    """The app connected to `sandbox` and set on this page before its first run (so the Overview page,
-    which counts every message, never runs)."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    credential = credential or {"api_key": sandbox.api_key}
-    at.session_state["workspace"] = connect(sandbox.api_url, source="demo", **credential)
-    at.switch_page(PAGE)
-    return at
-
-
-def open_page(sandbox, **credential) -> AppTest:
-    return page_app(sandbox, **credential).run()
+page_app = partial(open_app, page=PAGE, run=False)  # set on this page before its first run
+open_page = partial(open_app, page=PAGE)
 
 
 def click(at, label):

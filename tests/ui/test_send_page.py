@@ -3,15 +3,16 @@ checked before sending; a failed send keeps the text and the file and is not ret
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
-from dashboard.connection import connect, sign_in
+from dashboard.connection import sign_in
 from tests.conftest import FAST_RETRIES
-from tests.ui.conftest import APP, as_read, assert_clean, markdown_texts
+from tests.ui.conftest import APP, as_read, assert_clean, markdown_texts, open_app
 from tests.ui.test_conversations_page import XSS_NAME
 
 PAGE = "app_pages/send.py"
@@ -30,12 +31,7 @@ def api(own_demo):
         yield client
 
 
-def page_app(sandbox: SandboxServer) -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = connect(sandbox.api_url, api_key=sandbox.api_key, source="demo")
-    at.switch_page(PAGE)
-    return at.run()
+page_app = partial(open_app, page=PAGE)
 
 
 def send(at: AppTest) -> AppTest:

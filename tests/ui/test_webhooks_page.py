@@ -7,17 +7,17 @@ from __future__ import annotations
 import http.server
 import threading
 import time
+from functools import partial
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard import audit, receiver
-from dashboard.connection import connect, sign_in
+from dashboard.connection import sign_in
 from tests.conftest import FAST_RETRIES
-from tests.ui.conftest import APP, as_read, assert_clean, markdown_texts
+from tests.ui.conftest import APP, as_read, assert_clean, markdown_texts, open_app
 from tests.ui.test_conversations_page import XSS_NAME
 
 PAGE = "app_pages/webhooks.py"
@@ -56,13 +56,7 @@ def answering_receiver():
     server.server_close()
 
 
-def page_app(sandbox: SandboxServer, run: bool = True, **credential) -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = connect(sandbox.api_url, source="demo", allow_private=True,
-                                            **(credential or {"api_key": sandbox.api_key}))
-    at.switch_page(PAGE)
-    return at.run() if run else at
+page_app = partial(open_app, page=PAGE)
 
 
 def button(at: AppTest, label: str, key: str | None = None):
