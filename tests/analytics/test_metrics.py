@@ -329,3 +329,10 @@ def test_missing_inputs_say_so_instead_of_a_number():
     assert isinstance(breakdown(no_inbox, "inbox"), Missing)
     assert isinstance(heatmap(no_inbox, Filters(inbox_ids={10})), Missing)
     assert isinstance(waiting_now(no_inbox, NOW, Filters(inbox_ids={10})), Missing)
+
+
+def test_every_metric_says_how_it_drills_down():
+    from dashboard.analytics.metrics.drill import DRILLS
+    from dashboard.analytics.metrics.model import METRICS
+
+    assert set(DRILLS) == set(METRICS)
