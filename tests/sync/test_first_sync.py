@@ -192,3 +192,17 @@ def test_sync_with_faults_matches_the_fault_free_result(agent_sync: SyncReport, 
     pd.testing.assert_frame_equal(conversations, expected[0])
     pd.testing.assert_frame_equal(messages, expected[1])
     assert available == expected[2]
+
+
+def test_a_notebook_and_the_dashboard_share_one_cache_file_for_one_key(sandbox: SandboxServer,
+                                                                        admin_workspace: Workspace,
+                                                                        agent_workspace: Workspace,
+                                                                        tmp_path: Path) -> None:
+    # The notebook builds its client from the key alone; the dashboard from its Workspace's Credential.
+    with Client(sandbox.api_url, api_key=sandbox.api_key, use_env=False) as notebook_client:
+        notebook = Cache.for_client(notebook_client, cache_dir=tmp_path)
+    dashboard = Cache.for_workspace(admin_workspace, cache_dir=tmp_path)
+    with admin_workspace.client() as dashboard_client:
+        through_its_client = Cache.for_client(dashboard_client, cache_dir=tmp_path)
+    assert notebook.path == dashboard.path == through_its_client.path
+    assert Cache.for_workspace(agent_workspace, cache_dir=tmp_path).path != notebook.path  # another credential
