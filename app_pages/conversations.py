@@ -95,14 +95,14 @@ def act(action: str, conversation: Conversation, call, done: str) -> None:
     st.error(plain(message), icon=":material/error:")
 
 
-@st.fragment(run_every="3s")
+@st.fragment(run_every="1s")  # one local query a second: a new message shows within a couple of seconds
 def follow_receiver() -> None:
     """New messages without a click: when the built-in receiver stores an event for this workspace,
-    reread the list and the thread (a local count; nothing is asked of the service until then)."""
-    stored = receiver.event_count(workspace.workspace_id)
-    seen = st.session_state.setdefault(EVENTS_SEEN, stored)
-    if stored != seen:
-        st.session_state[EVENTS_SEEN] = stored
+    reread the list and the thread (a local query; nothing is asked of the service until then)."""
+    newest = receiver.newest_event_id(workspace.workspace_id)  # (not the count: it stops at receiver.KEEP)
+    seen = st.session_state.setdefault(EVENTS_SEEN, newest)
+    if newest != seen:
+        st.session_state[EVENTS_SEEN] = newest
         reads.invalidate()
         st.rerun(scope="app")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -25,6 +26,8 @@ class WebhookDispatcher:
         self._http = httpx.Client(timeout=timeout_s, headers=HEADERS, follow_redirects=False)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ceox-webhook")
         self._closing = threading.Event()
+        self._timers: set[threading.Timer] = set()
+        self._timers_lock = threading.Lock()
 
     def publish(self, event: str, payload: dict) -> None:
         """Queue `payload` for every active webhook subscribed to `event`; returns at once."""
@@ -37,23 +40,34 @@ class WebhookDispatcher:
                                   payload.get("conversation_id"), body)
 
     def _deliver(self, webhook_id: int, url: str, event: str, conversation_id: int | None,
-                 body: bytes) -> None:
-        delays = (0.0, *self._retry_delays)
-        for attempt, delay in enumerate(delays, start=1):
-            if self._closing.wait(delay):
-                return
-            started = time.perf_counter()
-            status_code, error = None, None
-            try:
-                status_code = self._http.post(url, content=body).status_code
-                if not 200 <= status_code < 300:
-                    error = f"HTTP {status_code}"
-            except Exception as exc:  # any failure (httpx errors, a host name IDNA cannot encode, ...) is logged
-                error = f"{type(exc).__name__}: {exc}"[:500]
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            self._record(webhook_id, url, event, conversation_id, attempt, status_code, error, duration_ms)
-            if error is None:
-                return
+                 body: bytes, attempt: int = 1) -> None:
+        """One attempt; a failed one schedules the next after its delay, without holding a worker
+        meanwhile (a few dead webhooks must not queue every other delivery behind their retries)."""
+        if self._closing.is_set():
+            return
+        started = time.perf_counter()
+        status_code, error = None, None
+        try:
+            status_code = self._http.post(url, content=body).status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except Exception as exc:  # any failure (httpx errors, a host name IDNA cannot encode, ...) is logged
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        self._record(webhook_id, url, event, conversation_id, attempt, status_code, error, duration_ms)
+        if error is None or attempt > len(self._retry_delays) or self._closing.is_set():
+            return
+        timer = threading.Timer(self._retry_delays[attempt - 1], self._retry,
+                                (webhook_id, url, event, conversation_id, body, attempt + 1))
+        timer.daemon = True
+        with self._timers_lock:
+            self._timers = {t for t in self._timers if t.is_alive()} | {timer}
+        timer.start()
+
+    def _retry(self, *args: object) -> None:
+        if not self._closing.is_set():
+            with contextlib.suppress(RuntimeError):  # the pool shut down meanwhile
+                self._pool.submit(self._deliver, *args)
 
     def _record(self, *row: object) -> None:
         try:
@@ -67,5 +81,8 @@ class WebhookDispatcher:
 
     def close(self) -> None:
         self._closing.set()
+        with self._timers_lock:
+            for timer in self._timers:
+                timer.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._http.close()

@@ -238,6 +238,14 @@ def recent_events(workspace_id: str, limit: int = 100, conversation_ids: Collect
     return [{**json.loads(row["payload"]), "id": row["id"], "received_at": row["received_at"]} for row in rows]
 
 
+def newest_event_id(workspace_id: str) -> int:
+    """The id of the tenant's newest stored event (0 for none): it grows with every new event, where the
+    count stops at `KEEP` once the oldest are dropped, so pages watch this to notice new messages."""
+    database = _db()
+    with database.transaction() as db:
+        return db.value("SELECT COALESCE(MAX(id), 0) AS n FROM events WHERE workspace_id = ?", (workspace_id,))
+
+
 def event_count(workspace_id: str, conversation_ids: Collection[int] | None = None) -> int:
     database = _db()
     where, params = _scope(database, conversation_ids)

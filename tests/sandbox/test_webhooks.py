@@ -14,6 +14,7 @@ from tests.sandbox.helpers import (
     WEBHOOK_PAYLOAD,
     Receiver,
     add_device,
+    api,
     assert_error,
     assert_shape,
     deliveries,
@@ -228,3 +229,24 @@ def test_outgoing_messages_are_not_delivered(empty_sandbox, empty, device):
         [only] = receiver.wait(1)
         assert only["json"]["body"] == "marker"
         holds(lambda: len(receiver.requests) == 1, 0.3)
+
+
+def test_dead_webhooks_waiting_to_retry_never_delay_a_live_one():
+    """Retries wait on a timer, not in a delivery worker: ten dead webhooks (more than the workers) each
+    waiting 30 s for their retry leave the next live delivery on time."""
+    from ceox_sandbox.server import SandboxServer
+
+    with SandboxServer(seed="empty", webhook_retry_delays=(30.0,)) as sandbox, Receiver() as live:
+        with api(sandbox) as client:
+            for _ in range(10):
+                _hook(client, f"http://127.0.0.1:{_free_port()}/gone")
+            hook = _hook(client, live.url)
+        device = add_device(sandbox, "Front desk", "+6281110009998")
+        inbound(sandbox, device, phone())
+        live.wait(1, timeout=5.0)
+        [logged] = wait_for(lambda: deliveries(sandbox, hook["id"]), timeout=5)
+        assert logged["status_code"] == 200
+        second = time.monotonic()
+        inbound(sandbox, device, phone())  # the dead ones' first tries failed; they wait for their retry now
+        live.wait(2, timeout=5.0)
+        assert time.monotonic() - second < 3.0

@@ -154,6 +154,19 @@ def test_storage_is_bounded_per_workspace_dropping_the_oldest():
     assert receiver.event_count("ws_b") == 1
 
 
+def test_a_new_event_is_noticed_after_the_store_is_full():
+    """Pages watch the newest id: at `keep` events the count stays the same while new ones arrive."""
+    assert receiver.newest_event_id("ws_a") == 0
+    for n in range(5):
+        receiver.store_event("ws_a", event(n), keep=5)
+    full = receiver.newest_event_id("ws_a")
+    receiver.store_event("ws_a", event(5), keep=5)
+    assert receiver.event_count("ws_a") == 5  # the count cannot tell
+    assert receiver.newest_event_id("ws_a") > full
+    receiver.store_event("ws_b", event(6), keep=5)
+    assert receiver.newest_event_id("ws_a") == receiver.recent_events("ws_a", limit=1)[0]["id"]
+
+
 def test_a_scoped_reader_sees_only_the_events_of_its_conversations():
     for n, conversation_id in enumerate([1, 2, 3, 2, 0]):
         receiver.store_event("ws_a", event(n, conversation_id=conversation_id))
