@@ -63,7 +63,8 @@ def open_conversation(at: AppTest, phone: str, status: str = "Open") -> AppTest:
 
 def click_row(at: AppTest, row: int) -> AppTest:
     """A click on a row of the list (its selection state, as the browser sends it)."""
-    key = at.dataframe[0].proto.id.rsplit("-", 1)[-1]
+    # The element id is "$$ID-<hash>-<key>", and the key itself may hold a "-" (a negative hash).
+    key = at.dataframe[0].proto.id.split("-", 2)[2]
     at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     return at.run()
 
