@@ -77,6 +77,17 @@ class Credential:
     def redact(self, text: str) -> str:
         return text.replace(self._secret, _REDACTED)
 
+    def reveal(self) -> str:
+        """The secret itself, for the few places that must hand it on (another client, a masking rule);
+        never for display or logs."""
+        return self._secret
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Credential) and (self.kind, self._secret) == (other.kind, other._secret)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self._secret))
+
     def __repr__(self) -> str:
         return f"<Credential {self.kind}>"
 
@@ -123,6 +134,7 @@ class BaseClient(Generic[H]):
         *,
         api_key: str | None = None,
         token: str | None = None,
+        credential: Credential | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         backoff_base: float = 0.5,
@@ -139,7 +151,9 @@ class BaseClient(Generic[H]):
         self.base_url = (base_url or env_base_url or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.retry = RetryPolicy(max_retries, backoff_base, backoff_max, retry_after_max)
-        self._credential = Credential.resolve(api_key, token, use_env=use_env)
+        if credential is not None and (api_key or token):
+            raise ValueError("give a credential, or an api_key or token, not both")
+        self._credential = credential or Credential.resolve(api_key, token, use_env=use_env)
         self.request_hook = request_hook
         self.response_hook = response_hook
         self._owns_http = http_client is None

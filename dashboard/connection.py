@@ -39,8 +39,7 @@ class ConnectError(Exception):
 @dataclass(frozen=True)
 class Workspace:
     base_url: str
-    kind: Literal["api_key", "token"]
-    secret: str = field(repr=False)
+    credential: Credential = field(repr=False)  # the one credential; its identity names everything local
     source: Source
     me: Me = field(repr=False)
     # Whether loopback and private addresses may be contacted on this workspace's behalf (see
@@ -52,6 +51,15 @@ class Workspace:
     @property
     def demo(self) -> bool:
         return self.source == "demo"
+
+    @property
+    def kind(self) -> Literal["api_key", "token"]:
+        return self.credential.kind
+
+    @property
+    def secret(self) -> str:
+        """The key or token itself: to compare a key's prefix or mask it in text, never to show it."""
+        return self.credential.reveal()
 
     @property
     def identity(self) -> str:
@@ -66,7 +74,7 @@ class Workspace:
 
     @property
     def _names(self) -> Identity:
-        return identify(self.base_url, Credential(self.kind, self.secret).identity, self.me)
+        return identify(self.base_url, self.credential.identity, self.me)
 
     @property
     def host(self) -> str:
@@ -95,8 +103,8 @@ class Workspace:
         return OutboundPolicy(allow_private=self.allow_private, trusted=self.trusted)
 
     def client(self, **options) -> Client:
-        credential = {"api_key": self.secret} if self.kind == "api_key" else {"token": self.secret}
-        return Client(self.base_url, **credential, use_env=False, request_hook=self.policy().pin, **options)
+        return Client(self.base_url, credential=self.credential, use_env=False, request_hook=self.policy().pin,
+                      **options)
 
 
 def check_base_url(base_url: str) -> str:
@@ -202,14 +210,15 @@ def connect(base_url: str, *, api_key: str | None = None, token: str | None = No
     if not secret:
         raise ConnectError("Paste the token.")
     try:
-        with Client(url, **{kind: secret}, use_env=False, max_retries=1, request_hook=policy.pin) as client:
+        credential = Credential(kind, secret)
+        with Client(url, credential=credential, use_env=False, max_retries=1, request_hook=policy.pin) as client:
             me = _who_am_i(client, kind)
     except PermissionDenied:
         raise ConnectError("Signed in, but this account may not read its own profile." if reveal
                            else NO_API_HERE) from None
     except (CeoxError, ValueError) as exc:
         raise ConnectError(explain(exc, reveal=reveal)) from None
-    return Workspace(url, kind, secret, source, me, allow_private=allow_private, trusted=trusted)
+    return Workspace(url, credential, source, me, allow_private=allow_private, trusted=trusted)
 
 
 def sign_in(base_url: str, email: str, password: str, *, allow_private: bool = False,

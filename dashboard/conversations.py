@@ -16,7 +16,6 @@ from datetime import UTC, datetime, tzinfo
 import httpx
 import pandas as pd
 
-from ceox_api import Credential
 from ceox_api.errors import RequestRefused
 from ceox_api.models import Conversation, Device, Inbox, Message
 from dashboard.connection import Workspace
@@ -300,8 +299,7 @@ def fetch_media(workspace: Workspace, media_url: str, *, max_bytes: int = 100 * 
     try:
         address = same_origin_url(workspace.base_url, media_url)
         with workspace.policy().http_client(timeout=timeout) as http, \
-                http.stream("GET", address, headers={"Authorization": Credential(workspace.kind,
-                                                                                  workspace.secret).header}) \
+                http.stream("GET", address, headers={"Authorization": workspace.credential.header}) \
                 as response:
             if response.status_code != 200:
                 raise MediaError(f"The service answered {response.status_code} for this file.")

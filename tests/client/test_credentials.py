@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ceox_api import AsyncClient, CeoxError, Client, LoginResult
+from ceox_api import AsyncClient, CeoxError, Client, Credential, LoginResult
 from ceox_api.assumptions import DEFAULT_BASE_URL
 from tests.client.helpers import API, SECRET_KEY, Recorder, answer, mock_async_client, mock_client
 
@@ -178,3 +178,13 @@ def test_importing_the_package_imports_neither_pandas_nor_streamlit() -> None:
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_client_takes_a_credential_as_it_is_and_refuses_two():
+    credential = Credential("token", "eyJ.a.b")
+    with Client("http://127.0.0.1:1/api/v1", credential=credential, use_env=False) as client:
+        assert client.auth_kind == "token" and client.identity == credential.identity
+    with pytest.raises(ValueError, match="not both"):
+        Client("http://127.0.0.1:1/api/v1", credential=credential, api_key="ceox_other_key", use_env=False)
+    assert credential == Credential("token", "eyJ.a.b") != Credential("api_key", "eyJ.a.b")
+    assert "eyJ" not in repr(credential) and credential.reveal() == "eyJ.a.b"

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
+from ceox_api import Credential
 from ceox_api.models import DeviceStatus, Me
 from dashboard import audit, device_history, preferences, receiver, webhooks
 from dashboard.connection import Workspace
@@ -30,7 +31,7 @@ def event(n: int, conversation_id: int = 12, body: str = "hi") -> dict:
 
 
 def workspace(key: str = "ceox_secret_key_for_audit_0001") -> Workspace:
-    return Workspace(base_url="https://api.ceox.test/api/v1", kind="api_key", secret=key, source="server",
+    return Workspace(base_url="https://api.ceox.test/api/v1", credential=Credential("api_key", key), source="server",
                      me=Me(kind="api_key"))
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ceox_api import Credential
 from ceox_api.models import Me, User
 from dashboard.audit import actor_of, difference
 from dashboard.connection import Workspace
 
 KEY = "ceox_0123456789abcdefWXYZ"
-WORKSPACE = Workspace("http://127.0.0.1:1/api/v1", "api_key", KEY, "browser", Me(kind="api_key"))
+WORKSPACE = Workspace("http://127.0.0.1:1/api/v1", Credential("api_key", KEY), "browser", Me(kind="api_key"))
 
 
 def test_an_api_key_is_named_by_its_name_else_by_its_last_four_characters():
     assert actor_of(WORKSPACE, "CRM integration") == "API key “CRM integration”"
     assert actor_of(WORKSPACE) == "API key ending …WXYZ"
     user = User(id=7, name="Budi", email="budi@x.co", role_id=1)
-    signed_in = replace(WORKSPACE, kind="token", secret="eyJ.a.b", me=Me(kind="user", user=user))
+    signed_in = replace(WORKSPACE, credential=Credential("token", "eyJ.a.b"), me=Me(kind="user", user=user))
     assert actor_of(signed_in, "ignored") == "Budi <budi@x.co>"
 
 
