@@ -21,8 +21,8 @@ from streamlit.testing.v1 import AppTest
 from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard import roles_matrix
-from dashboard.connection import connect, sign_in
-from tests.ui.conftest import APP, as_read, assert_clean
+from dashboard.connection import sign_in
+from tests.ui.conftest import APP, as_read, assert_clean, open_app
 
 PASSWORD = "password-123"
 ADMIN_EMAIL = "owner@x.co"
@@ -74,11 +74,9 @@ def still_signs_in(sandbox: SandboxServer, email: str = "user1@x.co") -> bool:
 # --- driving the pages --------------------------------------------------------------------------------
 
 def open_page(sandbox: SandboxServer, page: str, as_user: bool = False) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["workspace"] = (sign_in(sandbox.api_url, ADMIN_EMAIL, PASSWORD, allow_private=True) if as_user
-                                     else connect(sandbox.api_url, api_key=sandbox.api_key, source="demo"))
-    at.switch_page(page)
-    return at.run()
+    if as_user:
+        return open_app(sandbox, page, token=sign_in(sandbox.api_url, ADMIN_EMAIL, PASSWORD, allow_private=True).secret)
+    return open_app(sandbox, page)
 
 
 def click(at: AppTest, label: str) -> None:

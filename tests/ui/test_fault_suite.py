@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import pandas as pd
 import pytest
@@ -18,10 +19,10 @@ from streamlit.testing.v1 import AppTest
 
 from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
+from dashboard import navigation
 from dashboard import sync as cache_sync
-from dashboard.connection import connect
 from dashboard.navigation import pages_for
-from tests.ui.conftest import APP, assert_clean
+from tests.ui.conftest import assert_clean, open_app
 
 PASSWORD = "password-123"
 
@@ -54,10 +55,7 @@ def faults(sandbox: SandboxServer, **rates) -> Iterator[None]:
             client.sandbox.clear_faults()
 
 
-def app_on(sandbox: SandboxServer) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state["workspace"] = connect(sandbox.api_url, api_key=sandbox.api_key, source="demo")
-    return at
+app_on = partial(open_app, run=False)  # connected, not run yet: each test picks its page
 
 
 # What a page may say when a read failed even after the client's retries: the explained sentences of
@@ -122,7 +120,7 @@ def new_row(i: int) -> dict:
 
 def test_bulk_save_under_faults_creates_each_user_at_most_once(team):
     at = app_on(team)
-    at.switch_page("app_pages/users.py").run()
+    at.switch_page(navigation.USERS.path).run()
     at.session_state["users_editor_0"] = {"added_rows": [new_row(i) for i in range(15)]}
     at.run()  # the grid's edits reach the page before Save (which is disabled until there are changes)
     wanted = {f"new{i}@x.co" for i in range(15)}
@@ -155,7 +153,7 @@ def test_service_stopped_mid_session_then_back(tmp_path):
             agent = client.roles.create("Agent")
             client.users.create(name="Ana", email="ana@x.co", password=PASSWORD, role_id=agent.id)
         at = app_on(server)
-        at.switch_page("app_pages/users.py").run()
+        at.switch_page(navigation.USERS.path).run()
         assert_clean(at)
         edits = {"edited_rows": {"0": {"name": "Ana Renamed"}}, "added_rows": [new_row(1)], "deleted_rows": []}
         at.session_state["users_editor_0"] = edits
@@ -169,7 +167,7 @@ def test_service_stopped_mid_session_then_back(tmp_path):
         assert at.session_state["users_editor_0"]["added_rows"] == edits["added_rows"]  # unsaved edits survive
 
         server = SandboxServer(db=db, seed="empty", port=port, api_key=key).start()
-        at.switch_page("app_pages/users.py").run()
+        at.switch_page(navigation.USERS.path).run()
         assert_clean(at)
         assert not any("unreachable" in e.value for e in at.error)
         assert "Ana" in set(at.dataframe[0].value["name"])
