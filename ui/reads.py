@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
-from ceox_api import Client, is_partial
+from ceox_api import is_partial
 from ceox_api.errors import CeoxError
 from ceox_api.models import (
     ApiKey,
@@ -83,11 +83,7 @@ _BY_KEY: dict[str, Read[Any]] = {read.key: read for read in (
 @st.cache_data(ttl=30, show_spinner=False, max_entries=200)
 def _cached(identity: str, key: str, params: tuple, _workspace: Workspace) -> Any:
     with _workspace.client() as client:
-        return _call(_BY_KEY[key], client, dict(params))
-
-
-def _call(read: Read[T], client: Client, params: dict[str, Any]) -> T:
-    return read.call(client, **params)
+        return _BY_KEY[key].call(client, **dict(params))
 
 
 def say_if_partial(listed: object, what: str) -> None:
