@@ -292,3 +292,9 @@ class Faults(CeoxModel):
     error_rate: float = 0
     rate_limit_per_s: float | None = None
     throttle_rate: float = 0
+
+
+class RequestCounts(CeoxModel):
+    """The sandbox's count of served `/api/v1` requests, by path."""
+
+    counts: dict[str, int]

@@ -7,6 +7,7 @@ import math
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -25,6 +26,8 @@ class Faults:
     _refilled: float = field(default_factory=time.monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _random: random.Random = field(default_factory=random.Random)
+    # Requests that passed the faults and reached a route, by path: what tests count fetches with.
+    served: Counter[str] = field(default_factory=Counter)
 
     def configure(self, latency_ms: float = 0, error_rate: float = 0, rate_limit_per_s: float | None = None,
                   throttle_rate: float = 0) -> None:
@@ -65,4 +68,10 @@ class Faults:
         if self.error_rate and self._random.random() < self.error_rate:
             return JSONResponse({"error": "injected fault: the service is temporarily unavailable"},
                                 status_code=503)
+        with self._lock:
+            self.served[request.url.path] += 1
         return await call_next(request)
+
+    def served_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.served)

@@ -359,6 +359,10 @@ class Faults(BaseModel):
     throttle_rate: float
 
 
+class RequestCounts(BaseModel):
+    counts: dict[str, int]
+
+
 class ErrorBody(BaseModel):
     error: str
     capability: str | None = None

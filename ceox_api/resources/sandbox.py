@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ceox_api._call import Call, given, many, nothing, one
-from ceox_api.models import ApiKey, Delivery, Faults, SendResult
+from ceox_api.models import ApiKey, Delivery, Faults, RequestCounts, SendResult
 from ceox_api.resources._resource import Mode, Resource, endpoint
 
 
@@ -65,3 +65,8 @@ class Sandbox(Resource[Mode]):
     @endpoint
     def clear_faults(self) -> Call[Faults]:
         return Call("POST", "/sandbox/faults", one(Faults), json={}, sandbox=True)
+
+    @endpoint
+    def served_requests(self) -> Call[RequestCounts]:
+        """How many requests each `/api/v1` path has served (past the injected faults), every workspace's."""
+        return Call("GET", "/sandbox/requests", one(RequestCounts), sandbox=True)

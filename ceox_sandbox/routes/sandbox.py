@@ -18,6 +18,7 @@ from ceox_sandbox.schemas import (
     FaultsBody,
     InboundBody,
     NewApiKey,
+    RequestCounts,
     SendResult,
 )
 from ceox_sandbox.store import now_iso
@@ -109,3 +110,10 @@ def set_faults(body: FaultsBody, sandbox: SandboxDep, caller: CallerDep):
     caller.require_api_key()
     sandbox.faults.configure(**body.model_dump())
     return sandbox.faults.as_dict()
+
+
+@router.get("/requests", response_model=RequestCounts)
+def served_requests(sandbox: SandboxDep, caller: CallerDep):
+    """How many requests each `/api/v1` path has served since the sandbox started (every workspace's)."""
+    caller.require_api_key()
+    return {"counts": sandbox.faults.served_counts()}

@@ -11,6 +11,10 @@ a refresh, when the webhook receiver marked conversations, when the last refresh
 so a process with no open page makes no requests. Pages leaving or rerunning do not stop it: a first
 sync goes on while the person is elsewhere, and two sessions of the same credential share one sync
 (the cache file is per tenant and credential). No streamlit here: pages poll `state()`.
+
+With a shared database (shared.py) the same holds across replicas: before deciding, the worker takes
+the newest published cache; only the replica holding the cache's lock refreshes, publishing as it goes,
+and the others show its progress from what it publishes, then find the cache fresh.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from pathlib import Path
 from ceox_api import Client
 from ceox_api.errors import CeoxError
 from dashboard.feedback import explain_error
+from dashboard.storage.database import DatabaseUnavailable
 from dashboard.sync.cache import Cache, SyncError, SyncReport
 from dashboard.sync.coverage import Coverage, Window
+from dashboard.sync.shared import shared_for
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,7 @@ class BackgroundSync:
 
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
+        self._shared = shared_for(cache.path)  # None: this process alone uses the cache
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()  # stops the refresh in flight (clear, shutdown)
@@ -110,6 +117,8 @@ class BackgroundSync:
             self._requested = False
         self._stop.set()
         self.cache.clear()  # waits for the refresh in flight to save its batch and let go of the file
+        if self._shared is not None:
+            self._shared.forget()
         with self._lock:
             self._stop.clear()
             self._problem, self._report, self._finished_at = None, None, None
@@ -154,21 +163,43 @@ class BackgroundSync:
             if self._paused or time.monotonic() - self._failed_at < RETRY_AFTER_S:
                 return False
             finished_at = self._finished_at
-        if finished_at is None:  # not refreshed by this process yet: the file says when it last was
+        if self._shared is not None:
+            try:
+                self._shared.pull()
+                return self._stale(None)  # another replica may have refreshed: the file says when
+            except DatabaseUnavailable as exc:
+                self._failed(str(exc))
+                return False
+        return self._stale(finished_at)
+
+    def _stale(self, finished_at: float | None) -> bool:
+        """Whether the last complete refresh (monotonic here, else as the file says) is too old, or marks wait."""
+        if finished_at is None:
             last = self.cache.last_synced_at()
-            return last is None or time.time() - last.timestamp() > REFRESH_EVERY_S or self.cache.marked()
-        return time.monotonic() - finished_at > REFRESH_EVERY_S or self.cache.marked()
+            old = last is None or time.time() - last.timestamp() > REFRESH_EVERY_S
+        else:
+            old = time.monotonic() - finished_at > REFRESH_EVERY_S
+        return old or self.cache.marked() or (self._shared is not None and self._shared.marked())
+
+    def _failed(self, problem: str) -> None:
+        with self._lock:
+            self._problem, self._failed_at = problem, time.monotonic()
 
     def _refresh(self) -> None:
         with self._lock:
-            connect, self._requested = self._connect, False
+            connect, requested, self._requested = self._connect, self._requested, False
             self._running, self._done, self._total = True, 0, 0
         assert connect is not None  # set by keep_fresh before the worker starts
         problem, report = None, None
         try:
             with connect() as client:
-                report = self.cache.refresh(client, on_progress=self._progress, priority=self._wanted,
-                                            stop=self._stop)
+                if self._shared is None:
+                    report = self.cache.refresh(client, on_progress=self._progress, priority=self._wanted,
+                                                stop=self._stop)
+                else:
+                    report = self._refresh_shared(client, requested)
+        except DatabaseUnavailable as exc:
+            problem = str(exc)
         except SyncError as exc:
             problem, report = str(exc), exc.report
         except CeoxError as exc:
@@ -187,6 +218,34 @@ class BackgroundSync:
                 self._failed_at = time.monotonic()
             elif report is not None and not report.stopped:
                 self._finished_at = time.monotonic()
+
+    def _refresh_shared(self, client: Client, requested: bool) -> SyncReport | None:
+        """Refresh under the cache's lock; while another replica holds it, follow that one's progress and
+        then decide again. None when no refresh ran here (the other left the cache fresh, or the wait ended)."""
+        assert self._shared is not None
+        while True:
+            with self._shared.lock() as held:
+                if held:
+                    self._shared.pull()  # what the last holder published, possibly half a refresh
+                    if not requested and not self._stale(None):
+                        self._show_published()
+                        return None
+                    self._shared.import_marks()
+                    with self._shared.publishing() as saved:
+                        return self.cache.refresh(client, on_progress=self._progress, priority=self._wanted,
+                                                  stop=self._stop, on_saved=saved)
+            self._shared.pull()
+            self._show_published()
+            with self._lock:
+                idle = time.monotonic() - self._touched > IDLE_AFTER_S
+            if idle or self._stop.wait(POLL_S):
+                return None
+
+    def _show_published(self) -> None:
+        """As progress, how much of the listed history the newest published cache holds."""
+        shown = self.cache.coverage()
+        if shown.listed is not None:
+            self._progress(shown.listed - shown.pending, shown.listed)
 
     def _progress(self, done: int, total: int) -> None:
         with self._lock:

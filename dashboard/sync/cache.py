@@ -30,7 +30,8 @@ import pandas as pd
 
 from ceox_api import AsyncClient, Client
 from dashboard.connection import Workspace
-from dashboard.sync import coverage, fetch, store
+from dashboard.storage.database import postgres
+from dashboard.sync import coverage, fetch, shared, store
 from dashboard.sync.coverage import Coverage, Window
 from dashboard.sync.fetch import Progress
 from dashboard.sync.plan import (
@@ -132,6 +133,7 @@ class Cache:
     def refresh(
         self, client: Client, *, on_progress: Progress | None = None, concurrency: int = DEFAULT_CONCURRENCY,
         priority: Callable[[], Window | None] | None = None, stop: threading.Event | None = None,
+        on_saved: Callable[[], None] | None = None,
     ) -> SyncReport:
         """Bring the cache up to date through `client`, the credential it was first filled through.
 
@@ -140,6 +142,7 @@ class Cache:
         one runs (and finds little left to fetch). Before each batch of threads, `priority()` names the
         window whose threads go first (asked again each batch, so a page can change it meanwhile).
         When `stop` is set, the refresh ends after the batch in flight, saving what it fetched.
+        `on_saved()` is called whenever the file has changed (the plan, each batch, the end).
 
         Raises the client's errors (`CeoxError`) when the list cannot be read (nothing changes) or a
         thread fails in a way retrying cannot fix (401, 403); `SyncError` when threads still fail after
@@ -155,13 +158,13 @@ class Cache:
             assert db is not None
             try:
                 return self._refresh(db, client, on_progress, concurrency, started, priority or no_window,
-                                     stop or threading.Event())
+                                     stop or threading.Event(), on_saved or _nothing)
             finally:
                 db.close()
 
     def _refresh(self, db: sqlite3.Connection, client: Client, on_progress: Progress | None,
                  concurrency: int, started: float, priority: Callable[[], Window | None],
-                 stop: threading.Event) -> SyncReport:
+                 stop: threading.Event, on_saved: Callable[[], None]) -> SyncReport:
         credential = identify_client(client).credential
         with store.snapshot(db):
             owner = store.get_meta(db, "credential")
@@ -183,6 +186,7 @@ class Cache:
             listed, present = await fetch.list_conversations(twin)
             plan = Plan.make(cached, listed, present, marked_ids, recent_since)
             store_plan(db, plan, credential, previous_available)
+            on_saved()
             total, threads, remaining = len(plan.to_fetch), fetch.Threads(), plan.to_fetch
             if on_progress is not None:
                 on_progress(0, total)
@@ -199,6 +203,7 @@ class Cache:
                                                     on_progress=batch_progress)
                 merge(threads, fetched)
                 store_batch(db, plan, fetched, available_fields(plan, threads, previous_available))
+                on_saved()
             return plan, threads, bool(remaining)
 
         plan, threads, stopped = fetch.run_async(client, work)
@@ -219,6 +224,7 @@ class Cache:
                 store.set_meta(db, "last_synced_at", str(store.nanoseconds(synced_at)))
             bump_generation(db)
             conversations, messages = counts(db)
+        on_saved()
 
         report = SyncReport(
             cold=cold, listed=len(plan.rows), new=len(plan.new), changed=len(plan.changed),
@@ -247,6 +253,9 @@ class Cache:
         (its first refresh fetches everything anyway).
         """
         ids = sorted({int(i) for i in conversation_ids})
+        if (database := postgres()) is not None:  # replicas: the shared marks, imported by whoever refreshes
+            shared.mark(database, self.workspace_id, ids, self.identity)
+            return True
         db = store.connect(self.path, create=False)
         if db is None:
             return False
@@ -324,6 +333,10 @@ class Cache:
             store.remove_files(self.path)
 
 
+def _nothing() -> None:
+    pass
+
+
 # --- planning and writing ------------------------------------------------------------------------
 
 def sync(
@@ -360,6 +373,9 @@ def mark_changed(
     cache files were marked.
     """
     ids = list(conversation_ids)
+    if (database := postgres()) is not None:  # replicas: every cache of the workspace, on any replica
+        shared.mark(database, workspace_id, ids, identity)
+        return 1
     if identity is not None:
         paths = [store.cache_path(workspace_id, identity, cache_dir)]
     else:
