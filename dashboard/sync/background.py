@@ -132,6 +132,16 @@ class BackgroundSync:
     def coverage(self, window: Window | None = None) -> Coverage:
         return self.cache.coverage(window)
 
+    def catching_up(self) -> bool:
+        """Whether a refresh runs now or the webhook receiver marked conversations none has fetched yet:
+        the figures on screen may be a few messages behind."""
+        if self.state().running:
+            return True
+        try:
+            return self._marks_wait()
+        except DatabaseUnavailable:
+            return False  # the sync reports that itself
+
     def shutdown(self, timeout_s: float = 30) -> None:
         """Stop the worker (tests, process exit); a later `keep_fresh` starts it again."""
         with self._lock:
@@ -179,7 +189,10 @@ class BackgroundSync:
             old = last is None or time.time() - last.timestamp() > REFRESH_EVERY_S
         else:
             old = time.monotonic() - finished_at > REFRESH_EVERY_S
-        return old or self.cache.marked() or (self._shared is not None and self._shared.marked())
+        return old or self._marks_wait()
+
+    def _marks_wait(self) -> bool:
+        return self.cache.marked() or (self._shared is not None and self._shared.marked())
 
     def _failed(self, problem: str) -> None:
         with self._lock:

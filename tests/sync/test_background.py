@@ -71,7 +71,9 @@ def test_a_marked_conversation_is_fetched_again_without_a_click(sandbox: Sandbox
 
     admin.sandbox.inbound(device_id=conversation.device_id, from_=conversation.contact_phone, body="Ada kabar?")
     # What the webhook receiver does for a stored event; the refresh interval is minutes away.
+    assert not runner.catching_up()
     assert mark_changed(runner.cache.workspace_id, [conversation.id], cache_dir=runner.cache.path.parent) == 1
+    assert runner.catching_up()  # the page says new messages are on their way (marked, then fetching)
 
     def fetched_again() -> bool:
         _, messages, _ = runner.cache.frames()
@@ -79,3 +81,4 @@ def test_a_marked_conversation_is_fetched_again_without_a_click(sandbox: Sandbox
 
     wait_until(fetched_again, "the marked conversation shows its new message", timeout_s=30)
     assert not runner.cache.marked()
+    wait_until(lambda: not runner.catching_up(), "the refresh has ended")

@@ -171,6 +171,8 @@ def _live_status(runner: BackgroundSync, workspace: Workspace, window: Window, p
         if coverage.history_share < 1:
             text += " Waiting now counts only the conversations loaded so far."
         st.caption(text)
+        if runner.catching_up():
+            st.caption("New messages are being fetched; the figures update when they are in.")
     else:
         st.warning(f"Figures for {period} are still loading ({coverage.pending_in_window:,} conversations to "
                    f"fetch; {history}): they are incomplete until then.", icon=":material/hourglass_top:")
