@@ -23,7 +23,7 @@ data = ui.cycles(cache, info, ui.settings_for(workspace))
 who = ui.names(workspace)
 view = ui.filter_bar(data, who, "analytics")
 ui.rule_caption(data, view, ui.timezone_source(workspace))
-ui.sync_status(workspace, cache, info, view.filters, data.settings.zone)
+compared = ui.sync_status(workspace, cache, info, view.filters, data.settings.zone)
 filters, business, period = view.filters, view.business, view.period
 
 BREAKDOWNS = {"device": "By device", "inbox": "By inbox", "agent": "By agent (first responder)"}
@@ -52,7 +52,7 @@ for by in BREAKDOWNS:
     ui.take_row_drill(drill, by, lambda by=by: breakdown(data, by, filters, business), who, data,
                       f"analytics_{by}_table")
 
-ui.show_cards(data, view, on_drill=drill.set)
+ui.show_cards(data, view, on_drill=drill.set, compared=compared)
 drill.show("cards", data, view, who)
 
 st.subheader("Waiting now", help="Right now, whatever the date range; device, inbox and group filters apply.")

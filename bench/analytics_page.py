@@ -4,9 +4,14 @@ Figures:
 - `analytics_page_warm_seconds`: median time of a script run of app.py on the Analytics page once
   the cache is synced and the cycles are built (what every filter change or click costs), over
   `WARM_RUNS` runs through Streamlit's AppTest (target: under 0.5 s);
-- `analytics_page_cold_seconds`: the first run, which syncs every thread of the demo workspace with
-  its progress bar and builds the cycles;
-- `analytics_page_cold_vs_warm`: the ratio of the two.
+- `analytics_page_cold_seconds`: the first run on an empty cache, until the cards of the default period
+  are final: it fetches the threads active in that period first (newest first) and builds the cycles
+  (target: under 2 s); the rest of the history loads behind, in the background;
+- `analytics_page_history_seconds`: from the start of that first run until the whole history is in;
+- `analytics_page_cold_vs_warm`: the ratio of cold and warm.
+
+The warm runs are timed once the history is in (before, each run would also share the machine with
+the background sync).
 
 The demo sandbox runs in a child process (as a real service runs elsewhere); the cache goes to a
 temporary data directory.
@@ -33,6 +38,7 @@ def analytics_page() -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
     from dashboard.connection import connect
+    from dashboard.sync import Cache, background_sync
 
     previous = os.environ.get("CEOX_DATA_DIR")
     with sandbox_process(seed="demo") as sandbox, tempfile.TemporaryDirectory() as data_dir:
@@ -46,6 +52,11 @@ def analytics_page() -> dict[str, float]:
             at.run()
             cold = time.perf_counter() - started
             _check(at)
+            runner = background_sync(Cache.for_workspace(at.session_state["workspace"]))
+            while runner.coverage().history_share < 1 or runner.state().running:
+                time.sleep(0.05)
+            history = time.perf_counter() - started
+            at.run()  # the cycles of the whole history, built once
             warm = []
             for _ in range(WARM_RUNS):
                 started = time.perf_counter()
@@ -59,6 +70,7 @@ def analytics_page() -> dict[str, float]:
                 os.environ["CEOX_DATA_DIR"] = previous
     median = statistics.median(warm)
     return {"analytics_page_warm_seconds": median, "analytics_page_cold_seconds": cold,
+            "analytics_page_history_seconds": history,
             "analytics_page_cold_vs_warm": cold / median}
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -191,13 +192,13 @@ def test_first_open_syncs_with_progress_then_runs_from_the_cache(admin, tmp_path
     at.run()
     at.switch_page(ANALYTICS).run()
     assert_clean(at)
-    # The first open waits for the period on screen (and the one before it), not for the whole history.
+    # The first open waits for the period on screen, not for the one before it or the whole history.
     assert count(at, "Cycles") > 0
     today = datetime.now(UTC).date()
-    window = ui.period_window(today - timedelta(days=29), today, UTC)
+    window = ui.period_window(today - timedelta(days=6), today, UTC, previous=False)
     cache = Cache.for_workspace(admin)
     assert cache.coverage(window).window_final
-    assert any(c.value.startswith("Figures for the last 30 days are complete; history ") for c in at.caption)
+    assert any(c.value.startswith("Figures for the last 7 days are complete; history ") for c in at.caption)
 
     assert wait_for_history(admin) or cache.last_synced_at() is not None
     info = cache.info()
@@ -207,7 +208,7 @@ def test_first_open_syncs_with_progress_then_runs_from_the_cache(admin, tmp_path
     assert_clean(at)
     assert not [e for e in at.main.children.values() if e.type == "status"]
     assert f"{info.conversations:,} conversations" in at.caption[0].value
-    assert any(c.value == "Figures for the last 30 days are complete; history 100% loaded." for c in at.caption)
+    assert any(c.value == "Figures for the last 7 days are complete; history 100% loaded." for c in at.caption)
     built = len(builds)
     at.run()  # warm: the cycles come from st.cache_resource
     assert len(builds) == built
@@ -230,6 +231,53 @@ def test_first_open_syncs_with_progress_then_runs_from_the_cache(admin, tmp_path
     assert count(at, "Cycles") > 0
 
 
+def test_the_cards_show_changes_only_once_the_period_before_is_loaded(demo, api):
+    """The first visit shows the period's cards as soon as they are final; the changes against the period
+    before wait for that period, which the sync fetches next."""
+    supervisor = sign_in(demo.api_url, "supervisor@demo.ceox.local", DEMO_PASSWORD, allow_private=True)
+    zone = preferences.analytics_settings(supervisor.workspace_id).resolved(None).zone
+    today = datetime.now(zone).date()
+    period = ui.period_window(today - timedelta(days=6), today, zone, previous=False)
+    compared = ui.period_window(today - timedelta(days=6), today, zone)
+    cache = Cache.for_workspace(supervisor)
+    # A first sync that stopped once the period was final (newest threads first): the period before is not.
+    stop = threading.Event()
+    with supervisor.client() as client:
+        cache.refresh(client, priority=lambda: compared, stop=stop,
+                      on_saved=lambda: cache.coverage(period).window_final and stop.set())
+    assert cache.coverage(period).window_final and not cache.coverage(compared).window_final
+    # Hold the background sync back: a failed refresh waits half a minute before trying by itself.
+    runner = background_sync(cache)
+    api.sandbox.set_faults(error_rate=1.0)
+    try:
+        runner.keep_fresh(supervisor.client, compared)
+        deadline = time.monotonic() + 120
+        while runner.state().problem is None or runner.state().running:
+            assert time.monotonic() < deadline, "the refresh did not fail"
+            time.sleep(0.05)
+    finally:
+        api.sandbox.set_faults()
+
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["workspace"] = supervisor
+    at.run()
+    at.switch_page(ANALYTICS).run()
+    assert_clean(at)
+    assert not cache.coverage(compared).window_final  # still held back: what the page showed was this state
+    cards = [m for m in at.metric if m.label in ui.CARD_LABELS.values()]
+    assert count(at, "Cycles") > 0 and len(cards) == len(ui.CARDS)
+    assert [(m.label, m.delta) for m in cards if m.delta] == []  # AppTest reads "no delta" as ""
+    assert any(c.value.startswith("Figures for the last 7 days are complete;") and
+               "The changes against the period before show once it is loaded." in c.value for c in at.caption)
+
+    runner.request()
+    wait_for_history(supervisor)
+    at.run()
+    assert_clean(at)
+    assert next(m for m in at.metric if m.label == "Cycles").delta
+    assert not any("The changes against the period before" in c.value for c in at.caption)
+
+
 # --- figures -----------------------------------------------------------------------------------------------
 
 
@@ -237,7 +285,7 @@ def test_cards_tables_and_csv_agree_on_the_demo(admin):
     at = page_app(admin)
     data = engine_cycles(admin)
     filters = page_filters(at)
-    assert filters.end == datetime.now(UTC).date() and (filters.end - filters.start).days == 29  # last 30 days
+    assert filters.end == datetime.now(UTC).date() and (filters.end - filters.start).days == 6  # last 7 days
     cards = {label: count(at, label) for label in ("Cycles", "Messages in", "Messages out", "Contacts", "Solved",
                                                    "Unanswered")}
     frt = frt_summary(data, filters)
@@ -272,7 +320,7 @@ def test_cards_tables_and_csv_agree_on_the_demo(admin):
     assert abs(counted["frt_s"].median() - frt.median) <= 0.5  # whole seconds in the file
     assert counted["frt_s"].notna().sum() == frt.count
     daily = pd.read_csv(BytesIO(series_csv(data, filters)))
-    assert len(daily) == 30
+    assert len(daily) == 7  # a row per day of the period
     assert daily["cycles"].sum() == cards["Cycles"] and daily["messages_in"].sum() == cards["Messages in"]
     assert cycles_csv(data, filters).startswith(b"cycle_id,conversation_id,")
 

@@ -65,9 +65,11 @@ def _detail(metric: Metric, spec: MetricSpec, card: Card, cards: dict[str, Card 
             f"{within} within {duration(summary.target)}")
 
 
-def show_cards(data: Cycles, view: View, *, on_drill: Callable[[dict], None], per_row: int = 6) -> dict:
+def show_cards(data: Cycles, view: View, *, on_drill: Callable[[dict], None], compared: bool = True,
+               per_row: int = 6) -> dict:
     """The headline cards with the change against the previous period of equal length (not for solved
-    counts), each with a button listing the cycles behind it. Returns the cards (Card or Missing by key)."""
+    counts; none while that period is not `compared`, i.e. still loading), each with a button listing the
+    cycles behind it. Returns the cards (Card or Missing by key)."""
     cards = headline(data, view.filters, view.business)
     conversations = int(data.cycles["conversation_id"][cycle_mask(data, view.filters)].nunique())
     for row_start in range(0, len(CARDS), per_row):
@@ -79,7 +81,7 @@ def show_cards(data: Cycles, view: View, *, on_drill: Callable[[dict], None], pe
                     st.metric(spec.label, "—", help=spec.help)
                     st.caption(f"Not available: the service does not return {card.input}.")
                     continue
-                st.metric(spec.label, _value(spec, card.value), delta=_delta(spec, card),
+                st.metric(spec.label, _value(spec, card.value), delta=_delta(spec, card) if compared else None,
                           delta_color="inverse" if spec.lower_is_better else "normal", help=spec.help)
                 st.caption(_detail(metric, spec, card, cards, conversations) or " ")
                 st.button("Conversations", key=f"drill_card_{metric}", icon=":material/list:", type="tertiary",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from dashboard.connection import Workspace
 from dashboard.device_history import relative_time
 from dashboard.sync import BackgroundSync, Cache, CacheInfo, Window, background_sync
 from ui.analytics.cards import range_text
+from ui.analytics.filters import DEFAULT_DAYS
 from ui.plain_text import plain
 
 
@@ -37,25 +39,23 @@ def _flag(name: str, workspace: Workspace) -> str:
 STATUS_EVERY_S = 2.0
 
 
-# The period a page without a date filter of its own asks the sync for first: the default date range.
-DEFAULT_DAYS = 30
-
-
-def period_window(start: date, end: date, zone: Any) -> Window:
-    """The conversations behind a period's figures and their comparison with the period before it: any
-    with a message from the previous period's first day on, created before the period's end."""
-    first = datetime.combine(start - (end - start + timedelta(days=1)), datetime.min.time(), zone)
+def period_window(start: date, end: date, zone: Any, *, previous: bool = True) -> Window:
+    """The conversations behind a period's figures: any with a message from its first day on (with
+    `previous`, from the first day of the period of equal length before it, which the cards compare
+    against), created before the period's end."""
+    first_day = start - (end - start + timedelta(days=1)) if previous else start
+    first = datetime.combine(first_day, datetime.min.time(), zone)
     after = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
     return Window(first, None if after > datetime.now(UTC) else after)
 
 
-def _wanted(workspace: Workspace, settings: AnalyticsSettings) -> Window:
-    """The window this session last showed, else the default date range."""
+def _wanted(workspace: Workspace, settings: AnalyticsSettings) -> tuple[date, date]:
+    """The dates this session last showed, else the default date range."""
     dates = st.session_state.get(_flag("period", workspace))
     if dates is None:
         last = datetime.now(settings.zone).date()
         dates = (last - timedelta(days=DEFAULT_DAYS - 1), last)
-    return period_window(*dates, settings.zone)
+    return dates
 
 
 def ensure_synced(workspace: Workspace, cache: Cache) -> CacheInfo:
@@ -65,8 +65,10 @@ def ensure_synced(workspace: Workspace, cache: Cache) -> CacheInfo:
     After "Clear cache" nothing starts by itself: a button does. Stops the page when there is no data.
     """
     runner = background_sync(cache)
-    window = _wanted(workspace, settings_for(workspace))
-    runner.keep_fresh(workspace.client, window)
+    settings = settings_for(workspace)
+    dates = _wanted(workspace, settings)
+    runner.keep_fresh(workspace.client, period_window(*dates, settings.zone))  # newest first: the period first
+    window = period_window(*dates, settings.zone, previous=False)  # its cards; their changes come after
     if runner.state().paused:
         st.info("The analytics cache of this workspace was cleared.", icon=":material/cloud_sync:")
         if st.button("Sync now", icon=":material/sync:", key="analytics_sync_now"):
@@ -140,17 +142,31 @@ def sync_bar(workspace: Workspace, cache: Cache, info: CacheInfo) -> CacheInfo:
     return info
 
 
-def sync_status(workspace: Workspace, cache: Cache, info: CacheInfo, filters: Filters, zone: Any) -> None:
+def sync_status(workspace: Workspace, cache: Cache, info: CacheInfo, filters: Filters, zone: Any) -> bool:
     """Which figures are final and how much history is loaded, updated while the page is open; the
-    period on screen is what the background sync fetches first. The page reruns when new data is in."""
+    period on screen is what the background sync fetches first. The page reruns when new data is in.
+
+    Whether the period before the one on screen is final too: until then the cards show no change."""
     if filters.start is None or filters.end is None:
-        return
+        return True
     st.session_state[_flag("period", workspace)] = (filters.start, filters.end)
-    window = period_window(filters.start, filters.end, zone)
+    windows = Windows(period_window(filters.start, filters.end, zone, previous=False),
+                      period_window(filters.start, filters.end, zone))
     runner = background_sync(cache)
-    runner.keep_fresh(workspace.client, window)
-    _live_status(runner, workspace, window, _period_words(filters, datetime.now(zone).date()), info.generation,
-                 runner.coverage(window).window_final)
+    runner.keep_fresh(workspace.client, windows.compared)
+    shown = windows.final(runner)
+    _live_status(runner, workspace, windows, _period_words(filters, datetime.now(zone).date()), info.generation,
+                 shown)
+    return shown[1]
+
+
+@dataclass(frozen=True)
+class Windows:
+    period: Window  # the period on screen: its figures
+    compared: Window  # with the period before it: the changes on the cards
+
+    def final(self, runner: BackgroundSync) -> tuple[bool, bool]:
+        return runner.coverage(self.period).window_final, runner.coverage(self.compared).window_final
 
 
 def _period_words(filters: Filters, today: date) -> str:
@@ -161,13 +177,16 @@ def _period_words(filters: Filters, today: date) -> str:
 
 
 @st.fragment(run_every=STATUS_EVERY_S)
-def _live_status(runner: BackgroundSync, workspace: Workspace, window: Window, period: str, shown_generation: int,
-                 shown_final: bool) -> None:
-    runner.keep_fresh(workspace.client, window)  # the page is still open
-    coverage, state = runner.coverage(window), runner.state()
+def _live_status(runner: BackgroundSync, workspace: Workspace, windows: Windows, period: str,
+                 shown_generation: int, shown_final: tuple[bool, bool]) -> None:
+    runner.keep_fresh(workspace.client, windows.compared)  # the page is still open
+    coverage, state = runner.coverage(windows.period), runner.state()
+    final = windows.final(runner)
     history = f"history {coverage.history_share:.0%} loaded"
     if coverage.window_final:
         text = f"Figures for {period} are complete; {history}."
+        if not final[1]:
+            text += " The changes against the period before show once it is loaded."
         if coverage.history_share < 1:
             text += " Waiting now counts only the conversations loaded so far."
         st.caption(text)
@@ -179,8 +198,7 @@ def _live_status(runner: BackgroundSync, workspace: Workspace, window: Window, p
     if state.problem is not None and not state.running:
         st.caption(f"The last sync did not complete: {plain(state.problem)}")
     # New data is shown when it makes a difference: the period became final, or a refresh ended.
-    if runner.cache.info().generation != shown_generation and (
-            coverage.window_final != shown_final or not state.running):
+    if runner.cache.info().generation != shown_generation and (final != shown_final or not state.running):
         st.rerun(scope="app")
 
 
