@@ -19,7 +19,7 @@ info = ui.sync_bar(workspace, cache, info)
 data = ui.cycles(cache, info, ui.settings_for(workspace))
 who = ui.names(workspace)
 view = ui.filter_bar(data, who, "agents", agents=False, period=False)
-ui.sync_status(workspace, cache, info, view.filters, data.settings.zone)
+ui.sync_status(workspace, cache, info, view.filters, data.settings.zone, changes=False)
 ui.rule_caption(data, view, ui.timezone_source(workspace), changes=False)
 st.caption("Timezone, business hours and targets are set on the Analytics page. Only people rank here: automated "
            "messages (away messages, auto-replies, API sends) have their own card on the Analytics page. "

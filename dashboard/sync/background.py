@@ -116,13 +116,15 @@ class BackgroundSync:
             self._paused = True
             self._requested = False
         self._stop.set()
-        self.cache.clear()  # waits for the refresh in flight to save its batch and let go of the file
-        if self._shared is not None:
-            self._shared.forget()
-        with self._lock:
-            self._stop.clear()
-            self._problem, self._report, self._finished_at = None, None, None
-            self._done = self._total = 0
+        try:
+            self.cache.clear()  # waits for the refresh in flight to save its batch and let go of the file
+            if self._shared is not None:
+                self._shared.forget()
+        finally:
+            with self._lock:
+                self._stop.clear()
+                self._problem, self._report, self._finished_at = None, None, None
+                self._done = self._total = 0
 
     def state(self) -> SyncState:
         with self._lock:
@@ -179,6 +181,10 @@ class BackgroundSync:
                 return self._stale(None)  # another replica may have refreshed: the file says when
             except DatabaseUnavailable as exc:
                 self._failed(str(exc))
+                return False
+            except Exception:  # an unreadable snapshot, say: the worker must live on; the log has it
+                log.exception("reading the shared analytics cache of %s failed", self.cache.path.name)
+                self._failed("The shared analytics cache could not be read; it will try again.")
                 return False
         return self._stale(finished_at)
 

@@ -294,14 +294,13 @@ class Cache:
             return CacheInfo(self.path, False, None, 0, 0, 0, frozenset())
         try:
             with store.snapshot(db):
-                synced = store.get_meta(db, "last_synced_at")
+                synced = _synced_at(db)
                 generation = int(store.get_meta(db, "generation") or 0)
                 conversations, messages = counts(db)
                 available = store.read_available(db)
         finally:
             db.close()
-        return CacheInfo(self.path, True, store.from_nanoseconds(None if synced is None else int(synced)),
-                         generation, conversations, messages, available)
+        return CacheInfo(self.path, True, synced, generation, conversations, messages, available)
 
     def coverage(self, window: Window | None = None) -> Coverage:
         """How much of the last listed history is stored, and whether `window`'s figures are final."""
@@ -324,8 +323,15 @@ class Cache:
             db.close()
 
     def last_synced_at(self) -> datetime | None:
-        """When the last complete refresh finished (UTC), or None before the first one."""
-        return self.info().last_synced_at
+        """When the last complete refresh finished (UTC), or None before the first one (read every second
+        by the worker: the one value, not the counts of `info`)."""
+        db = store.connect(self.path, create=False)
+        if db is None:
+            return None
+        try:
+            return _synced_at(db)
+        finally:
+            db.close()
 
     def clear(self) -> None:
         """Delete the cache file (after any refresh of it running now has finished)."""
@@ -358,6 +364,11 @@ def sync(
 def clear(workspace: Workspace, *, cache_dir: str | os.PathLike[str] | None = None) -> None:
     """Delete this workspace-and-credential's cache (the page's "clear cache" button)."""
     Cache.for_workspace(workspace, cache_dir=cache_dir).clear()
+
+
+def _synced_at(db: sqlite3.Connection) -> datetime | None:
+    synced = store.get_meta(db, "last_synced_at")
+    return store.from_nanoseconds(None if synced is None else int(synced))
 
 
 def mark_changed(

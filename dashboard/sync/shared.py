@@ -49,7 +49,9 @@ def mark(database: PostgresDatabase, workspace_id: str, conversation_ids: Iterab
          identity: str | None = None) -> None:
     """Have the next refresh of every cache of the workspace (or of `identity`'s) re-fetch these threads."""
     ids = sorted({int(i) for i in conversation_ids})
-    with database.transaction() as tx:
+    # One writer at a time per workspace: a mark's number is then in commit order, so an import that
+    # read up to number N can never miss a smaller one committed later.
+    with database.transaction(lock=f"marks:{workspace_id}") as tx:
         tx.executemany("INSERT INTO cache_marks (workspace_id, identity, conversation_id) VALUES (?, ?, ?)",
                        [(workspace_id, identity, i) for i in ids])
         tx.execute(f"DELETE FROM cache_marks WHERE marked_at < now() - interval '{MARKS_KEPT}'")
@@ -87,6 +89,10 @@ class SharedCache:
         if not found:
             return False
         version, content = found[0]["version"], bytes(found[0]["content"])
+        if not content:  # cleared on another replica: so is this copy, and the next refresh starts over
+            with store.refresh_lock(self.path):
+                store.remove_files(self.path)
+            return True
         snapshot = sqlite3.connect(":memory:", isolation_level=None)
         try:
             # A WAL file's header says so (bytes 18 and 19 are 2), which a database in memory cannot be.
@@ -152,9 +158,11 @@ class SharedCache:
             self.publish()
 
     def forget(self) -> None:
-        """Delete the published snapshot (the cache was cleared)."""
+        """Replace the published snapshot with an empty one (the cache was cleared). Its version goes on
+        growing, so every replica takes it (and drops its copy) and then the next refresh's."""
         with self.database.transaction() as tx:
-            tx.execute("DELETE FROM cache_snapshots WHERE cache = ?", (self.key,))
+            tx.execute("UPDATE cache_snapshots SET version = version + 1, content = ?, published_at = now()"
+                       " WHERE cache = ?", (b"", self.key))
 
     # --- marks -----------------------------------------------------------------------------------------
 

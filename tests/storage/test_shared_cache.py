@@ -101,3 +101,22 @@ def test_a_conversation_marked_on_one_replica_is_fetched_again_by_one_refresh(re
     again = {i: n - before.get(i, 0) for i, n in after.items() if n != before.get(i, 0)}
     assert set(again.values()) == {1}
     assert set(again) == refreshed[0].fetched_ids
+
+
+def test_a_cache_cleared_on_one_replica_is_cleared_on_the_others_and_refilled_for_all(replicas, sandbox):
+    a, b = replicas
+    a.keep_fresh(connect_to(sandbox))
+    wait_until(lambda: a.cache.info().last_synced_at, "replica A's first sync")
+    b.keep_fresh(connect_to(sandbox))
+    wait_until(lambda: b.cache.info().last_synced_at, "replica B has the published cache")
+    conversations = b.cache.info().conversations
+
+    a.clear()  # the Clear cache button on replica A: A waits for a click; B's open page has it refilled
+    wait_until(lambda: not b.cache.info().exists or b.cache.info().last_synced_at is None
+               or b.state().running, "replica B drops its copy", deadline_s=30)
+    wait_until(lambda: b.cache.info().last_synced_at and not b.state().running, "replica B refills the cache")
+    assert b.cache.info().conversations == conversations
+    assert not a.cache.info().exists  # A, paused, fetched nothing...
+    a.request()  # ...until asked: it then takes what B published, newer than what A had before the clear
+    wait_until(lambda: a.cache.info().last_synced_at and not a.state().running, "replica A has the cache again")
+    assert a.cache.info().conversations == conversations

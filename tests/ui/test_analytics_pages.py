@@ -49,6 +49,7 @@ from dashboard.analytics import (
 )
 from dashboard.connection import Workspace, connect, sign_in
 from dashboard.sync import Cache, background_sync
+from dashboard.sync import background as sync_background
 from dashboard.sync import store as cache_store
 from tests.analytics.independent import Workspace as IndependentWorkspace
 from tests.conftest import FAST_RETRIES
@@ -231,7 +232,7 @@ def test_first_open_syncs_with_progress_then_runs_from_the_cache(admin, tmp_path
     assert count(at, "Cycles") > 0
 
 
-def test_the_cards_show_changes_only_once_the_period_before_is_loaded(demo, api):
+def test_the_cards_show_changes_only_once_the_period_before_is_loaded(demo, api, monkeypatch):
     """The first visit shows the period's cards as soon as they are final; the changes against the period
     before wait for that period, which the sync fetches next."""
     supervisor = sign_in(demo.api_url, "supervisor@demo.ceox.local", DEMO_PASSWORD, allow_private=True)
@@ -246,7 +247,8 @@ def test_the_cards_show_changes_only_once_the_period_before_is_loaded(demo, api)
         cache.refresh(client, priority=lambda: compared, stop=stop,
                       on_saved=lambda: cache.coverage(period).window_final and stop.set())
     assert cache.coverage(period).window_final and not cache.coverage(compared).window_final
-    # Hold the background sync back: a failed refresh waits half a minute before trying by itself.
+    # Hold the background sync back: after a failed refresh it waits (here an hour) before trying by itself.
+    monkeypatch.setattr(sync_background, "RETRY_AFTER_S", 3600.0)
     runner = background_sync(cache)
     api.sandbox.set_faults(error_rate=1.0)
     try:

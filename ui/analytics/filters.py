@@ -108,7 +108,7 @@ def _date_range(picked: Any, fallback: date) -> tuple[date, date]:
         return picked, picked
     values = [d for d in (picked or ()) if d is not None]
     if not values:
-        return fallback - timedelta(days=29), fallback
+        return fallback - timedelta(days=DEFAULT_DAYS - 1), fallback
     return min(values), max(values)
 
 

@@ -142,11 +142,13 @@ def sync_bar(workspace: Workspace, cache: Cache, info: CacheInfo) -> CacheInfo:
     return info
 
 
-def sync_status(workspace: Workspace, cache: Cache, info: CacheInfo, filters: Filters, zone: Any) -> bool:
+def sync_status(workspace: Workspace, cache: Cache, info: CacheInfo, filters: Filters, zone: Any, *,
+                changes: bool = True) -> bool:
     """Which figures are final and how much history is loaded, updated while the page is open; the
     period on screen is what the background sync fetches first. The page reruns when new data is in.
 
-    Whether the period before the one on screen is final too: until then the cards show no change."""
+    Whether the period before the one on screen is final too in the data on screen (`info`'s): until
+    then the cards show no change. `changes`: the page shows changes against that period."""
     if filters.start is None or filters.end is None:
         return True
     st.session_state[_flag("period", workspace)] = (filters.start, filters.end)
@@ -155,8 +157,10 @@ def sync_status(workspace: Workspace, cache: Cache, info: CacheInfo, filters: Fi
     runner = background_sync(cache)
     runner.keep_fresh(workspace.client, windows.compared)
     shown = windows.final(runner)
+    if shown[1] and runner.cache.info().generation != info.generation:
+        shown = (shown[0], False)  # final in data newer than what is on screen: the changes wait for the next run
     _live_status(runner, workspace, windows, _period_words(filters, datetime.now(zone).date()), info.generation,
-                 shown)
+                 shown, changes)
     return shown[1]
 
 
@@ -178,19 +182,19 @@ def _period_words(filters: Filters, today: date) -> str:
 
 @st.fragment(run_every=STATUS_EVERY_S)
 def _live_status(runner: BackgroundSync, workspace: Workspace, windows: Windows, period: str,
-                 shown_generation: int, shown_final: tuple[bool, bool]) -> None:
+                 shown_generation: int, shown_final: tuple[bool, bool], changes: bool) -> None:
     runner.keep_fresh(workspace.client, windows.compared)  # the page is still open
     coverage, state = runner.coverage(windows.period), runner.state()
     final = windows.final(runner)
     history = f"history {coverage.history_share:.0%} loaded"
     if coverage.window_final:
         text = f"Figures for {period} are complete; {history}."
-        if not final[1]:
+        if changes and not final[1]:
             text += " The changes against the period before show once it is loaded."
         if coverage.history_share < 1:
             text += " Waiting now counts only the conversations loaded so far."
         st.caption(text)
-        if runner.catching_up():
+        if coverage.history_share == 1 and runner.catching_up():  # while history loads, the line above says so
             st.caption("New messages are being fetched; the figures update when they are in.")
     else:
         st.warning(f"Figures for {period} are still loading ({coverage.pending_in_window:,} conversations to "
