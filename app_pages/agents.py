@@ -51,9 +51,8 @@ answered = table[table["first_replies"] > 0]
 if answered.empty:
     st.info("No first replies in this range.", icon=":material/hourglass_empty:")
 else:
-    chart = ui.agent_frt_chart(answered, view.business)
-    st.altair_chart(chart, on_select="rerun", selection_mode="pick", key="agents_frt_chart", width="stretch")
-    ui.png_button(chart, "first-response-by-agent.png", "agents_frt_png")
+    ui.pick_chart(ui.agent_frt_chart, answered, view.business, key="agents_frt_chart",
+                  file_name="first-response-by-agent.png", png_key="agents_frt_png")
     st.caption("Click a bar, or select a row below, to list that agent's cycles.")
 
 current = drill.current

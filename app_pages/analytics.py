@@ -72,15 +72,11 @@ if trend_tab.open:
         if isinstance(series, Missing):
             st.info(f"Not available: the service does not return {series.input}.")
         else:
-            volume = ui.volume_chart(series.frame, period)
-            st.altair_chart(volume, on_select="rerun", selection_mode="pick", key="analytics_volume_chart",
-                            width="stretch")
-            ui.png_button(volume, f"cycles-per-{period}.png", "analytics_volume_png")
+            ui.pick_chart(ui.volume_chart, series.frame, period, key="analytics_volume_chart",
+                          file_name=f"cycles-per-{period}.png", png_key="analytics_volume_png")
             drill.show("volume", data, view, who)
-            response = ui.frt_chart(series.frame, period, business)
-            st.altair_chart(response, on_select="rerun", selection_mode="pick", key="analytics_frt_chart",
-                            width="stretch")
-            ui.png_button(response, f"first-response-per-{period}.png", "analytics_frt_png")
+            ui.pick_chart(ui.frt_chart, series.frame, period, business, key="analytics_frt_chart",
+                          file_name=f"first-response-per-{period}.png", png_key="analytics_frt_png")
             drill.show("frt_trend", data, view, who)
             st.caption("Click a bar to list its cycles.")
 
@@ -90,10 +86,8 @@ if response_tab.open:
         if isinstance(distribution, Missing):
             st.info(f"Not available: the service does not return {distribution.input}.")
         else:
-            chart = ui.distribution_chart(distribution)
-            st.altair_chart(chart, on_select="rerun", selection_mode="pick", key="analytics_distribution_chart",
-                            width="stretch")
-            ui.png_button(chart, "first-response-distribution.png", "analytics_distribution_png")
+            ui.pick_chart(ui.distribution_chart, distribution, key="analytics_distribution_chart",
+                          file_name="first-response-distribution.png", png_key="analytics_distribution_png")
             st.caption("Bucket upper bounds are inclusive (“1–5m” is over 1 and at most 5 minutes). "
                        "Click a bar to list its cycles.")
             drill.show("distribution", data, view, who)
@@ -104,10 +98,8 @@ if heatmap_tab.open:
         if isinstance(cells, Missing):
             st.info(f"Not available: the service does not return {cells.input}.")
         else:
-            chart = ui.heatmap_chart(cells, data.timezone)
-            st.altair_chart(chart, on_select="rerun", selection_mode="pick", key="analytics_heatmap_chart",
-                            width="stretch")
-            ui.png_button(chart, "traffic-heatmap.png", "analytics_heatmap_png")
+            ui.pick_chart(ui.heatmap_chart, cells, data.timezone, key="analytics_heatmap_chart",
+                          file_name="traffic-heatmap.png", png_key="analytics_heatmap_png")
             st.caption(f"Each inbound message counts in its own weekday and hour ({data.timezone}), for the "
                        "messages sent on the dates chosen, whenever their cycle started. Click a cell to list the "
                        "cycles with messages in it.")

@@ -13,6 +13,7 @@ demo, and a quarter of the requests for each cold sync.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 import threading
@@ -22,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -374,6 +376,40 @@ def test_filters_business_hours_and_weekly_trends(admin):
         assert len(drill_rows(at)) == weeks["frt_count"].max()
     finally:
         preferences.save_analytics_settings(admin.workspace_id, None)
+
+
+def drawn_charts(at: AppTest) -> dict[str, pd.DataFrame]:
+    """Each chart on the page by its title, with the rows it draws (decoded from the Arrow data sent)."""
+    charts = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        (dataset,) = chart.proto.datasets
+        charts[spec["title"]] = pa.ipc.open_stream(dataset.data.data).read_pandas()
+    return charts
+
+
+def test_the_trend_charts_draw_the_filters_on_screen_and_follow_their_changes(admin):
+    """Wiring (the trend figures themselves are checked against an independent computation elsewhere):
+    each chart draws the trends of the filters on screen, and switching to weeks draws new charts, never
+    one made for other inputs (a chart's drawing is cached by its inputs)."""
+    at = page_app(admin)
+    data = engine_cycles(admin)
+    daily = trends(data, page_filters(at), "day").frame
+    charts = drawn_charts(at)
+    volume = charts["Cycles started per day"]
+    assert sorted(set(volume["period"])) == list(ui.period_keys(daily["day"]))
+    assert volume["cycles"].sum() == daily["inbound_cycles"].sum() + daily["outbound_cycles"].sum() > 0
+    response = charts["Median first response per day (hover for mean and p90)"]
+    assert response["answered"].tolist() == daily["frt_count"].tolist()
+
+    at.segmented_control(key="analytics_period").set_value("week").run()
+    assert_clean(at)
+    weekly = trends(data, page_filters(at), "week").frame
+    charts = drawn_charts(at)
+    assert sorted(charts) == ["Cycles started per week", "Median first response per week (hover for mean and p90)"]
+    assert sorted(set(charts["Cycles started per week"]["period"])) == list(ui.period_keys(weekly["week"]))
+    response = charts["Median first response per week (hover for mean and p90)"]
+    assert response["answered"].tolist() == weekly["frt_count"].tolist()
 
 
 # --- drill-down --------------------------------------------------------------------------------------------

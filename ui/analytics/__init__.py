@@ -21,7 +21,7 @@ from ui.analytics.charts import (
     heatmap_chart,
     period_drill,
     period_keys,
-    png_button,
+    pick_chart,
     selected,
     selected_day,
     selected_rows,
@@ -64,7 +64,7 @@ __all__ = [
     "distribution_chart", "download_button", "drill_frame", "duration", "durations", "edited_rows",
     "ensure_synced", "export_buttons", "filter_bar", "frt_chart", "group_drill", "group_name", "heatmap_chart",
     "local_times", "minutes", "names", "open_by_inbox", "people_caption", "period_drill", "period_keys",
-    "period_window", "png_button", "quiet_refresh", "rule_caption", "selected", "selected_day", "selected_rows",
+    "period_window", "pick_chart", "quiet_refresh", "rule_caption", "selected", "selected_day", "selected_rows",
     "settings_for", "settings_panel", "show_cards", "sync_bar", "sync_status", "take_row_drill",
     "timezone_source", "today", "volume_chart", "waiting_display",
 ]

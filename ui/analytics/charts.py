@@ -144,10 +144,32 @@ def chart_png(chart: alt.TopLevelMixin) -> bytes:
     return buffer.getvalue()
 
 
-def png_button(chart: alt.TopLevelMixin, file_name: str, key: str) -> None:
-    st.download_button("PNG", data=lambda: chart_png(chart), file_name=file_name, mime="image/png",
+def png_button(build: Callable[[], alt.TopLevelMixin], file_name: str, key: str) -> None:
+    st.download_button("PNG", data=lambda: chart_png(build()), file_name=file_name, mime="image/png",
                        key=key, icon=":material/image:", type="tertiary", on_click="ignore",
                        help="Download this chart as a PNG image")
+
+
+def pick_chart(build: Callable[..., alt.Chart], *inputs: Any, key: str, file_name: str, png_key: str) -> None:
+    """`build(*inputs)` drawn with its "pick" selection rerunning the page, and its PNG button. The
+    Vega-Lite spec is made once per input: building and validating an Altair chart takes tens of
+    milliseconds, otherwise the largest part of an Analytics rerun."""
+    spec = _spec(build, f"{build.__module__}.{build.__qualname__}", *inputs)
+    st.vega_lite_chart(spec, on_select="rerun", selection_mode="pick", key=key, width="stretch")
+    png_button(lambda: build(*inputs), file_name, png_key)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _spec(_build: Callable[..., alt.Chart], name: str, *inputs: Any) -> dict:
+    """`_build`'s spec, cached under its `name` (Streamlit cannot hash a function)."""
+    spec = _build(*inputs).to_dict()
+    # Altair's default theme only sets a 300 px view; st.altair_chart draws without it (width from the page).
+    view = spec.get("config", {}).get("view", {})
+    for size in ("continuousWidth", "continuousHeight"):
+        view.pop(size, None)
+    if spec.get("config") == {"view": {}}:
+        del spec["config"]
+    return spec
 
 
 def download_button(label: str, make: Callable[[], bytes | Missing], file_name: str, key: str, mime: str) -> None:

@@ -114,7 +114,7 @@ def _date_range(picked: Any, fallback: date) -> tuple[date, date]:
 
 def _options(column: pd.Series) -> list[int | None]:
     values = pd.array(column, dtype="Int64")
-    ids = sorted({int(v) for v in values[~values.isna()]})
+    ids = sorted(int(v) for v in pd.unique(values[~values.isna()]))  # unique first: one cycle per row
     return ids + ([None] if values.isna().any() else [])
 
 
