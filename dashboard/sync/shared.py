@@ -3,7 +3,9 @@
 With `CEOX_DATABASE_URL` set, each cache (one workspace and credential, `store.cache_path`) has:
 
 - a **lock**: a PostgreSQL advisory lock held by the one replica refreshing it. Held on its own
-  connection, it is let go when the refresh ends or when that replica dies, so another takes over;
+  connection, it is let go when the refresh ends or when that replica dies, so another takes over.
+  A snapshot is published only while that connection still holds the lock (checked in the same
+  statement), so a replica whose connection was cut cannot overwrite its successor's work;
 - a **snapshot**: the cache file's bytes (SQLite's own serialisation) with a version, published by the
   lock holder after the list is read, while batches arrive (at most once a second) and at the end.
   Every replica keeps a local copy of the newest snapshot (`pull`), which its pages read as before;
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from dashboard.storage.database import PostgresDatabase, postgres
+from dashboard.storage.database import DatabaseUnavailable, PostgresDatabase, postgres
 from dashboard.sync import store
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,18 @@ PUBLISH_EVERY_S = 1.0
 MARKS_KEPT = "7 days"
 _SHARED_VERSION = "shared_version"  # meta key: the snapshot version the local file holds
 _MARKS_SEEN = "shared_marks_seen"  # meta key: the last mark (seq) imported into the cache
+# True while the backend `pid` holds the advisory lock of bigint `k` (pg_locks splits it in two halves).
+_HOLDS_LOCK = ("EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ?"
+               " AND objsubid = 1 AND classid = ((k >> 32) & 4294967295)::oid AND objid = (k & 4294967295)::oid)")
+
+
+class LockLost(DatabaseUnavailable):
+    """The connection holding a cache's refresh lock is gone, and the lock with it: another replica may
+    be refreshing now, so this one must not publish."""
+
+    def __init__(self) -> None:
+        super().__init__("The database connection that held this analytics refresh was lost; "
+                         "the refresh starts again.")
 
 
 def shared_for(path: Path) -> SharedCache | None:
@@ -63,6 +77,7 @@ class SharedCache:
         self.path = path
         self.key = path.stem  # "<workspace>-<identity>": both hashes (store.cache_path)
         self.workspace_id, _, self.identity = self.key.partition("-")
+        self._holder: int | None = None  # the backend holding the lock for this process, while it does
 
     # --- who refreshes -------------------------------------------------------------------------------
 
@@ -70,13 +85,23 @@ class SharedCache:
     def lock(self) -> Iterator[bool]:
         """Try to take this cache's refresh lock: yields whether this process holds it for the block."""
         with self.database.connection() as conn:
-            held = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS held",
-                                (f"cache:{self.key}",)).fetchone()["held"]
+            taken = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS held,"
+                                 " pg_backend_pid() AS pid", (self._lock_name,)).fetchone()
+            held = bool(taken["held"])
+            self._holder = taken["pid"] if held else None
             try:
                 yield held
             finally:
+                self._holder = None
                 if held:
-                    conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (f"cache:{self.key}",))
+                    try:
+                        conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (self._lock_name,))
+                    except Exception:  # noqa: BLE001 - the connection is gone, and PostgreSQL freed its lock
+                        log.warning("the connection holding the analytics refresh lock was lost")
+
+    @property
+    def _lock_name(self) -> str:
+        return f"cache:{self.key}"
 
     # --- the snapshot ----------------------------------------------------------------------------------
 
@@ -114,7 +139,11 @@ class SharedCache:
         return True
 
     def publish(self) -> None:
-        """Publish the local file as the newest snapshot (the lock holder only)."""
+        """Publish the local file as the newest snapshot, inside `lock()` when it was taken; `LockLost`
+        when the lock's connection no longer holds it (nothing is published then)."""
+        holder = self._holder
+        if holder is None:
+            raise LockLost()
         db = store.connect(self.path, create=False)
         if db is None:
             return
@@ -123,10 +152,13 @@ class SharedCache:
                 content = db.serialize()
             with self.database.transaction() as tx:
                 version = tx.value(
-                    "INSERT INTO cache_snapshots (cache, workspace_id, version, content) VALUES (?, ?, 1, ?)"
+                    "INSERT INTO cache_snapshots (cache, workspace_id, version, content)"
+                    f" SELECT ?, ?, 1, ? FROM (SELECT hashtextextended(?, 0) AS k) AS lock_key WHERE {_HOLDS_LOCK}"
                     " ON CONFLICT (cache) DO UPDATE SET version = cache_snapshots.version + 1,"
                     " content = excluded.content, published_at = now() RETURNING version",
-                    (self.key, self.workspace_id, content))
+                    (self.key, self.workspace_id, content, self._lock_name, holder))
+            if version is None:
+                raise LockLost()
             with store.transaction(db):
                 store.set_meta(db, _SHARED_VERSION, str(version))
         finally:
@@ -136,7 +168,7 @@ class SharedCache:
     def publishing(self) -> Iterator[Callable[[], None]]:
         """Yields `saved()`, to call whenever the refresh stored something: a thread publishes the file at
         most every `PUBLISH_EVERY_S`, off the refresh's own thread, and once more when the block ends."""
-        dirty, done = threading.Event(), threading.Event()
+        dirty, done, lost = threading.Event(), threading.Event(), threading.Event()
 
         def publisher() -> None:
             while not done.is_set():
@@ -144,14 +176,22 @@ class SharedCache:
                     dirty.clear()
                     try:
                         self.publish()
+                    except LockLost:
+                        lost.set()
+                        return
                     except Exception:  # the final publish, in the refreshing thread, reports a lasting fault
                         log.exception("publishing the analytics cache failed")
                     done.wait(PUBLISH_EVERY_S)
 
+        def saved() -> None:
+            if lost.is_set():  # the refresh stops at its next batch: another replica may be doing it now
+                raise LockLost()
+            dirty.set()
+
         thread = threading.Thread(target=publisher, name=f"ceox-publish-{self.key[:12]}", daemon=True)
         thread.start()
         try:
-            yield dirty.set
+            yield saved
         finally:
             done.set()
             thread.join()

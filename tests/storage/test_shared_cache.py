@@ -16,7 +16,7 @@ from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard.sync import BackgroundSync, Cache, mark_changed
 from dashboard.sync.background import shutdown_all
-from dashboard.sync.shared import shared_for
+from dashboard.sync.shared import LockLost, shared_for
 
 THREAD_PATH = re.compile(r"/api/v1/conversations/(\d+)/messages")
 DEADLINE_S = 120.0
@@ -120,3 +120,32 @@ def test_a_cache_cleared_on_one_replica_is_cleared_on_the_others_and_refilled_fo
     a.request()  # ...until asked: it then takes what B published, newer than what A had before the clear
     wait_until(lambda: a.cache.info().last_synced_at and not a.state().running, "replica A has the cache again")
     assert a.cache.info().conversations == conversations
+
+
+def test_a_replica_whose_lock_connection_was_cut_publishes_nothing_and_another_takes_over(replicas, sandbox):
+    """A connection dropped by the network, a failover or an idle timeout takes the lock with it; the
+    replica that held it must not publish over what its successor does."""
+    a, b = replicas
+    a.keep_fresh(connect_to(sandbox))
+    wait_until(lambda: a.cache.info().last_synced_at and not a.state().running, "replica A's first sync")
+    shutdown_all()  # no worker: this test takes the lock itself
+    mine, theirs = shared_for(a.cache.path), shared_for(b.cache.path)
+    assert mine is not None and theirs is not None
+
+    def published() -> int:
+        with mine.database.transaction() as tx:
+            return tx.value("SELECT version FROM cache_snapshots WHERE cache = ?", (mine.key,))
+
+    with mine.lock() as held:
+        assert held
+        mine.publish()  # while the lock holds, a publish is a new version
+        version = published()
+        with mine.database.connection() as conn:  # the lock's connection is cut, as by the network
+            cut = conn.execute("SELECT pg_terminate_backend(pid) AS cut FROM pg_locks WHERE locktype = 'advisory'"
+                               " AND pid <> pg_backend_pid()").fetchall()
+        assert [row["cut"] for row in cut] == [True]
+        with pytest.raises(LockLost):
+            mine.publish()
+        assert published() == version
+        with theirs.lock() as taken:  # the lock is free for the next replica at once
+            assert taken
