@@ -7,11 +7,15 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from tests.streamlit_server import ROOT, free_port, running_streamlit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -89,6 +93,21 @@ def wait_for_script_run(page, timeout: float = 30_000) -> None:
     app = page.get_by_test_id("stApp")
     expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+
+
+def add_user_in_dialog(page: Page, name: str, email: str) -> Locator:
+    """Add an Analyst through the Users page's "Add user" dialog; the generated password's code block."""
+    from playwright.sync_api import expect
+    page.get_by_role("button", name="Add user").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="Name", exact=True).fill(name)
+    dialog.get_by_role("textbox", name="Email", exact=True).fill(email)
+    dialog.get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="Analyst", exact=True).click()
+    dialog.get_by_role("button", name="Add user").click()
+    code = dialog.get_by_test_id("stCode")
+    expect(code).to_be_visible(timeout=30_000)
+    return code
 
 
 def assert_no_exception(page) -> None:

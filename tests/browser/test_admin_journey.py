@@ -20,7 +20,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from ceox_api import Client
 from dashboard.navigation import CONNECT_PAGE, PAGES, allowed_pages
-from tests.browser.conftest import assert_no_exception, assert_plain_words, wait_for_script_run
+from tests.browser.conftest import add_user_in_dialog, assert_no_exception, assert_plain_words, wait_for_script_run
 
 CELL_ID = re.compile(r"glide-cell-(\d+)-(\d+)")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -185,16 +185,7 @@ def api(demo_api: tuple[str, str]) -> Iterator[Client]:
 def test_add_a_user_through_the_dialog_with_a_generated_password(page, dashboard_url, demo_api, api):
     email = f"journey.{uuid.uuid4().hex[:8]}@example.com"
     open_page(page, f"{dashboard_url}/users", "Users")
-    page.get_by_role("button", name="Add user").click()
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_role("textbox", name="Name", exact=True).fill("Journey Tester")
-    dialog.get_by_role("textbox", name="Email", exact=True).fill(email)
-    dialog.get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="Analyst", exact=True).click()
-    dialog.get_by_role("button", name="Add user").click()
-    code = dialog.get_by_test_id("stCode")
-    expect(code).to_be_visible(timeout=30_000)
-    password = code.inner_text().strip()
+    password = add_user_in_dialog(page, "Journey Tester", email).inner_text().strip()
 
     created = [u for u in api.users.list() if u.email == email]
     try:
@@ -202,7 +193,7 @@ def test_add_a_user_through_the_dialog_with_a_generated_password(page, dashboard
         assert (created[0].name, created[0].role_name) == ("Journey Tester", "Analyst")
         with Client.login(demo_api[0], email, password) as as_new_user:  # the shown password works
             assert as_new_user.me.get().user.email == email
-        dialog.get_by_role("button", name="Done").click()
+        page.get_by_role("dialog").get_by_role("button", name="Done").click()
         expect(page.get_by_role("dialog")).to_have_count(0)
         expect(page.get_by_text(password)).to_have_count(0)  # shown once
     finally:

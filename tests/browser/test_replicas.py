@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from ceox_api import Client
 from ceox_sandbox.server import SandboxServer
 from dashboard.sync.plan import BATCH_SIZE
-from tests.browser.conftest import assert_no_exception
+from tests.browser.conftest import add_user_in_dialog, assert_no_exception
 from tests.streamlit_server import ROOT, free_port, start_streamlit, wait_until_serving
 
 THREAD_PATH = re.compile(r"/api/v1/conversations/(\d+)/messages")
@@ -157,14 +157,7 @@ def test_an_admin_edit_on_replica_a_shows_in_replica_bs_audit_log(browser, start
     email = f"replica.{uuid.uuid4().hex[:8]}@example.com"
     with new_page(browser) as page_a:
         page_a.goto(f"{url_a}/users")
-        page_a.get_by_role("button", name="Add user").click()
-        dialog = page_a.get_by_role("dialog")
-        dialog.get_by_role("textbox", name="Name", exact=True).fill("Replica Tester")
-        dialog.get_by_role("textbox", name="Email", exact=True).fill(email)
-        dialog.get_by_test_id("stSelectbox").click()
-        page_a.get_by_role("option", name="Analyst", exact=True).click()
-        dialog.get_by_role("button", name="Add user").click()
-        expect(dialog.get_by_test_id("stCode")).to_be_visible(timeout=30_000)
+        add_user_in_dialog(page_a, "Replica Tester", email)
     assert [u.email for u in api.users.list() if u.email == email] == [email]
     with new_page(browser) as page_b:
         page_b.goto(f"{url_b}/audit_log")

@@ -55,6 +55,14 @@ def wait_until(condition, what: str, deadline_s: float = DEADLINE_S) -> None:
         time.sleep(0.1)
 
 
+def synced_on_a_then_b(a: BackgroundSync, b: BackgroundSync, sandbox: SandboxServer) -> None:
+    """Replica A's first sync, then replica B opened: it takes A's published cache."""
+    a.keep_fresh(connect_to(sandbox))
+    wait_until(lambda: a.cache.info().last_synced_at, "replica A's first sync")
+    b.keep_fresh(connect_to(sandbox))
+    wait_until(lambda: b.cache.info().last_synced_at, "replica B has the published cache")
+
+
 def test_two_replicas_opened_together_fetch_each_thread_once_and_show_the_same_cache(replicas, sandbox):
     a, b = replicas
     a.keep_fresh(connect_to(sandbox))
@@ -75,10 +83,7 @@ def test_two_replicas_opened_together_fetch_each_thread_once_and_show_the_same_c
 
 def test_a_conversation_marked_on_one_replica_is_fetched_again_by_one_refresh(replicas, sandbox):
     a, b = replicas
-    a.keep_fresh(connect_to(sandbox))
-    wait_until(lambda: a.cache.info().last_synced_at, "replica A's first sync")
-    b.keep_fresh(connect_to(sandbox))
-    wait_until(lambda: b.cache.info().last_synced_at, "replica B has the published cache")
+    synced_on_a_then_b(a, b, sandbox)
     with Client(sandbox.api_url, api_key=sandbox.api_keys[1]) as client:
         before = thread_fetches(client)
         target = min(before)
@@ -105,10 +110,7 @@ def test_a_conversation_marked_on_one_replica_is_fetched_again_by_one_refresh(re
 
 def test_a_cache_cleared_on_one_replica_is_cleared_on_the_others_and_refilled_for_all(replicas, sandbox):
     a, b = replicas
-    a.keep_fresh(connect_to(sandbox))
-    wait_until(lambda: a.cache.info().last_synced_at, "replica A's first sync")
-    b.keep_fresh(connect_to(sandbox))
-    wait_until(lambda: b.cache.info().last_synced_at, "replica B has the published cache")
+    synced_on_a_then_b(a, b, sandbox)
     conversations = b.cache.info().conversations
 
     a.clear()  # the Clear cache button on replica A: A waits for a click; B's open page has it refilled
