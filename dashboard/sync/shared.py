@@ -4,8 +4,8 @@ With `CEOX_DATABASE_URL` set, each cache (one workspace and credential, `store.c
 
 - a **lock**: a PostgreSQL advisory lock held by the one replica refreshing it. Held on its own
   connection, it is let go when the refresh ends or when that replica dies, so another takes over.
-  A snapshot is published only while that connection still holds the lock (checked in the same
-  statement), so a replica whose connection was cut cannot overwrite its successor's work;
+  A snapshot is published only while that connection still holds the lock (checked by the publishing
+  statement), so a replica whose connection was cut stops instead of overwriting its successor's work;
 - a **snapshot**: the cache file's bytes (SQLite's own serialisation) with a version, published by the
   lock holder after the list is read, while batches arrive (at most once a second) and at the end.
   Every replica keeps a local copy of the newest snapshot (`pull`), which its pages read as before;
@@ -96,8 +96,9 @@ class SharedCache:
                 if held:
                     try:
                         conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (self._lock_name,))
-                    except Exception:  # noqa: BLE001 - the connection is gone, and PostgreSQL freed its lock
-                        log.warning("the connection holding the analytics refresh lock was lost")
+                    except Exception:  # noqa: BLE001 - closed, the connection cannot go back to the pool
+                        log.warning("the connection holding the analytics refresh lock failed to unlock it")
+                        conn.close()  # holding the lock; PostgreSQL frees it with the session
 
     @property
     def _lock_name(self) -> str:

@@ -154,22 +154,27 @@ def pick_chart(build: Callable[..., alt.Chart], *inputs: Any, key: str, file_nam
     """`build(*inputs)` drawn with its "pick" selection rerunning the page, and its PNG button. The
     Vega-Lite spec is made once per input: building and validating an Altair chart takes tens of
     milliseconds, otherwise the largest part of an Analytics rerun."""
-    spec = _spec(build, f"{build.__module__}.{build.__qualname__}", *inputs)
-    st.vega_lite_chart(spec, on_select="rerun", selection_mode="pick", key=key, width="stretch")
+    spec, rows = _drawing(build, f"{build.__module__}.{build.__qualname__}", *inputs)
+    st.vega_lite_chart(rows, spec, on_select="rerun", selection_mode="pick", key=key, width="stretch")
     png_button(lambda: build(*inputs), file_name, png_key)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _spec(_build: Callable[..., alt.Chart], name: str, *inputs: Any) -> dict:
-    """`_build`'s spec, cached under its `name` (Streamlit cannot hash a function)."""
-    spec = _build(*inputs).to_dict()
+def _drawing(_build: Callable[..., alt.Chart], name: str, *inputs: Any) -> tuple[dict, pd.DataFrame]:
+    """`_build`'s spec without its rows, and the rows, cached under `name` (Streamlit cannot hash a
+    function). The rows stay out of the spec: putting them in would go through Altair's global data
+    settings (which st.altair_chart switches for a moment, from any session) and its 5,000-row limit."""
+    chart = _build(*inputs)
+    rows = chart.data
+    spec = chart.properties(data=alt.Data(name="rows")).to_dict()
+    del spec["data"]  # st.vega_lite_chart sends the rows as the chart's own data
     # Altair's default theme only sets a 300 px view; st.altair_chart draws without it (width from the page).
     view = spec.get("config", {}).get("view", {})
     for size in ("continuousWidth", "continuousHeight"):
         view.pop(size, None)
     if spec.get("config") == {"view": {}}:
         del spec["config"]
-    return spec
+    return spec, rows
 
 
 def download_button(label: str, make: Callable[[], bytes | Missing], file_name: str, key: str, mime: str) -> None:
