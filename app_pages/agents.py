@@ -52,7 +52,7 @@ if answered.empty:
     st.info("No first replies in this range.", icon=":material/hourglass_empty:")
 else:
     ui.pick_chart(ui.agent_frt_chart, answered, view.business, key="agents_frt_chart",
-                  file_name="first-response-by-agent.png", png_key="agents_frt_png")
+                  file_name="first-response-by-agent.png")
     st.caption("Click a bar, or select a row below, to list that agent's cycles.")
 
 current = drill.current

@@ -73,10 +73,10 @@ if trend_tab.open:
             st.info(f"Not available: the service does not return {series.input}.")
         else:
             ui.pick_chart(ui.volume_chart, series.frame, period, key="analytics_volume_chart",
-                          file_name=f"cycles-per-{period}.png", png_key="analytics_volume_png")
+                          file_name=f"cycles-per-{period}.png")
             drill.show("volume", data, view, who)
             ui.pick_chart(ui.frt_chart, series.frame, period, business, key="analytics_frt_chart",
-                          file_name=f"first-response-per-{period}.png", png_key="analytics_frt_png")
+                          file_name=f"first-response-per-{period}.png")
             drill.show("frt_trend", data, view, who)
             st.caption("Click a bar to list its cycles.")
 
@@ -87,7 +87,7 @@ if response_tab.open:
             st.info(f"Not available: the service does not return {distribution.input}.")
         else:
             ui.pick_chart(ui.distribution_chart, distribution, key="analytics_distribution_chart",
-                          file_name="first-response-distribution.png", png_key="analytics_distribution_png")
+                          file_name="first-response-distribution.png")
             st.caption("Bucket upper bounds are inclusive (“1–5m” is over 1 and at most 5 minutes). "
                        "Click a bar to list its cycles.")
             drill.show("distribution", data, view, who)
@@ -99,7 +99,7 @@ if heatmap_tab.open:
             st.info(f"Not available: the service does not return {cells.input}.")
         else:
             ui.pick_chart(ui.heatmap_chart, cells, data.timezone, key="analytics_heatmap_chart",
-                          file_name="traffic-heatmap.png", png_key="analytics_heatmap_png")
+                          file_name="traffic-heatmap.png")
             st.caption(f"Each inbound message counts in its own weekday and hour ({data.timezone}), for the "
                        "messages sent on the dates chosen, whenever their cycle started. Click a cell to list the "
                        "cycles with messages in it.")

@@ -175,9 +175,9 @@ def load_two_replicas() -> dict[str, float]:
             with _environment(alone):  # the baseline: as many sessions on one replica, no database
                 sync(connect(sandbox.api_url, api_key=sandbox.api_key, source="server"))
             baseline = _figures("load_forty_one_process", _sessions(sandbox.api_url, sandbox.api_key, [alone] * 2))
-            replicas = [{"CEOX_DATA_DIR": str(Path(root) / name), "CEOX_DATABASE_URL": cluster.new_database()}
+            database_url = cluster.new_database()
+            replicas = [{"CEOX_DATA_DIR": str(Path(root) / name), "CEOX_DATABASE_URL": database_url}
                         for name in ("a", "b")]
-            replicas[1]["CEOX_DATABASE_URL"] = replicas[0]["CEOX_DATABASE_URL"]
             with _environment(replicas[0]):
                 workspace = connect(sandbox.api_url, api_key=sandbox.api_key, source="server")
                 runner = background_sync(Cache.for_workspace(workspace))  # publishes the cache for replica B

@@ -144,19 +144,15 @@ def chart_png(chart: alt.TopLevelMixin) -> bytes:
     return buffer.getvalue()
 
 
-def png_button(build: Callable[[], alt.TopLevelMixin], file_name: str, key: str) -> None:
-    st.download_button("PNG", data=lambda: chart_png(build()), file_name=file_name, mime="image/png",
-                       key=key, icon=":material/image:", type="tertiary", on_click="ignore",
-                       help="Download this chart as a PNG image")
-
-
-def pick_chart(build: Callable[..., alt.Chart], *inputs: Any, key: str, file_name: str, png_key: str) -> None:
-    """`build(*inputs)` drawn with its "pick" selection rerunning the page, and its PNG button. The
-    Vega-Lite spec is made once per input: building and validating an Altair chart takes tens of
-    milliseconds, otherwise the largest part of an Analytics rerun."""
+def pick_chart(build: Callable[..., alt.Chart], *inputs: Any, key: str, file_name: str) -> None:
+    """`build(*inputs)` drawn with its "pick" selection rerunning the page (state under `key`, which ends
+    in "_chart"), and its PNG button. The Vega-Lite spec is made once per input: building and validating
+    an Altair chart takes tens of milliseconds, otherwise the largest part of an Analytics rerun."""
     spec, rows = _drawing(build, f"{build.__module__}.{build.__qualname__}", *inputs)
     st.vega_lite_chart(rows, spec, on_select="rerun", selection_mode="pick", key=key, width="stretch")
-    png_button(lambda: build(*inputs), file_name, png_key)
+    st.download_button("PNG", data=lambda: chart_png(build(*inputs)), file_name=file_name, mime="image/png",
+                       key=f"{key.removesuffix('_chart')}_png", icon=":material/image:", type="tertiary",
+                       on_click="ignore", help="Download this chart as a PNG image")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
